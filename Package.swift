@@ -1,0 +1,75 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// CHALK_STATIC_CURL=<prefix>: fully static release build against the minimal libcurl that
+// scripts/build-static-curl.sh installed in <prefix> (plus Debian's libcares.a, libssl.a,
+// libcrypto.a, libz.a). Unset: ordinary dynamic build against the system libcurl, for dev and tests.
+// The static build must also be invoked with `-Xswiftc -static-executable` (scripts/build-static.sh).
+let staticCurl = Context.environment["CHALK_STATIC_CURL"].flatMap { $0.isEmpty ? nil : $0 }
+
+let curlLinkerSettings: [LinkerSetting] = staticCurl.map { prefix in [
+    .unsafeFlags(["-L\(prefix)/lib"]),
+    .linkedLibrary("curl"),
+    .linkedLibrary("cares"),
+    .linkedLibrary("ssl"),
+    .linkedLibrary("crypto"),
+    .linkedLibrary("z"),
+] } ?? [.linkedLibrary("curl")]
+
+let curlInclude: [CSetting] = staticCurl.map { [.unsafeFlags(["-I\($0)/include"])] } ?? []
+let curlSwiftInclude: [SwiftSetting] = staticCurl.map { [.unsafeFlags(["-Xcc", "-I\($0)/include"])] } ?? []
+
+// INJECTOR_COMMIT_ID comes from the build, never from running git (RULINGS 18).
+let buildCommit = Context.gitInformation?.currentCommit ?? "0000000000000000000000000000000000000000"
+
+/// Warnings are errors for this project's own targets only (RULINGS 26).
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "chalk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chalk", targets: ["chalk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: what Swift can't call directly.
+        .target(name: "CChalkSys"),
+        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CBuildInfo", cSettings: [.define("CHALK_BUILD_COMMIT", to: "\"\(buildCommit)\"")]),
+        .target(name: "CCurl", cSettings: curlInclude, linkerSettings: curlLinkerSettings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+
+        // The product's own modules (see ../shared/DESIGN.md).
+        .target(name: "ChalkLog", swiftSettings: strict),
+        .target(name: "Supervisor", dependencies: ["CChalkSys", "ChalkLog"], swiftSettings: strict),
+        .target(name: "Marking", dependencies: ["CCrypto", "CZlib", "ChalkLog"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["Marking"], swiftSettings: strict),
+        .target(name: "Reporting",
+                dependencies: ["Marking", "Config", "CCurl", "CCrypto", "CBuildInfo", "CChalkSys"],
+                swiftSettings: strict + curlSwiftInclude),
+        .target(name: "Operations",
+                dependencies: ["Marking", "Config", "Reporting", "CBuildInfo"],
+                swiftSettings: strict + curlSwiftInclude),
+        .executableTarget(
+            name: "chalk",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Supervisor", "Marking", "Config", "Reporting", "Operations", "CBuildInfo", "CChalkSys", "ChalkLog",
+            ],
+            swiftSettings: strict + curlSwiftInclude),
+
+        // Tests.
+        .target(name: "ChalkTestSupport", path: "Tests/ChalkTestSupport", swiftSettings: strict),
+        .testTarget(name: "MarkingTests", dependencies: ["Marking", "ChalkTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "ChalkTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "ChalkTestSupport"],
+                    swiftSettings: strict + curlSwiftInclude),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "ChalkTestSupport"], swiftSettings: strict),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "ChalkTestSupport"],
+                    swiftSettings: strict + curlSwiftInclude),
+        .testTarget(name: "CLITests", dependencies: ["ChalkTestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,2 @@
+/// Config: the con4m-subset language, the built-in base config and loading into ChalkConfig.
+public enum ConfigModule {}

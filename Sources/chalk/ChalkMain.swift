@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// Entry point. `chalk exec` is dispatched before swift-argument-parser runs, so that the
+/// workload starts with as little work as possible in front of it (RULINGS 2).
+@main
+enum ChalkMain {
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        if let execArgs = ExecFastPath.execArguments(args) {
+            ExecCommand.runFast(execArgs)  // never returns
+        }
+        ChalkCommand.main()
+    }
+}
+
+/// The root command: global flags and the subcommand list (one file per command).
+struct ChalkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chalk",
+        abstract: "Mark software artifacts at build time and report where they run.",
+        discussion: """
+            chalk writes a small JSON mark into artifacts (ELF binaries, scripts, ZIP/JAR, Python
+            bytecode), reports build metadata, reads marks back and validates them, and wraps
+            workloads with `chalk exec` to report which build is running where.
+            """,
+        version: ChalkVersion.string,
+        subcommands: [
+            InsertCommand.self, ExtractCommand.self, DeleteCommand.self, ExecCommand.self,
+            LoadCommand.self, DumpCommand.self, ConfigCommand.self, EnvCommand.self, VersionCommand.self,
+        ]
+    )
+}

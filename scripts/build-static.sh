@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the release `chalk` as one fully static executable at dist/chalk:
+# static glibc + Swift runtime, a minimal libcurl (HTTP/HTTPS, c-ares) built from Debian's curl
+# source, OpenSSL, zlib. Recipe and pitfalls: ../shared/STATIC-BUILD.md.
+#
+# usage: scripts/build-static.sh        (env CHALK_CURL_SRC=DIR to build curl from a local copy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CURL_PREFIX=$ROOT/.build-static-curl/prefix
+
+if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
+  echo "== building static libcurl into $CURL_PREFIX" >&2
+  bash scripts/build-static-curl.sh "$CURL_PREFIX" ${CHALK_CURL_SRC:-} >&2
+fi
+
+echo "== building static chalk" >&2
+CHALK_STATIC_CURL="$CURL_PREFIX" swift build -c release --product chalk --scratch-path .build-static \
+  -Xswiftc -static-executable 2>&1 | grep -v -E "requires at runtime the shared libraries|^\S*: warning: Using '" >&2 || true
+mkdir -p dist
+strip -o dist/chalk.tmp .build-static/release/chalk
+mv dist/chalk.tmp dist/chalk
+if ldd dist/chalk 2>&1 | grep -q "not a dynamic executable"; then
+  echo "dist/chalk: static ($(du -h dist/chalk | cut -f1))" >&2
+else
+  echo "dist/chalk is not static:" >&2; ldd dist/chalk >&2; exit 1
+fi
