@@ -20,7 +20,7 @@ CHALK_STATIC_CURL="$CURL_PREFIX" swift build -c release --product chalk --scratc
 mkdir -p dist
 strip -o dist/chalk.tmp .build-static/release/chalk
 mv dist/chalk.tmp dist/chalk
-if ldd dist/chalk 2>&1 | grep -q "not a dynamic executable"; then
+if (ldd dist/chalk 2>&1 || true) | grep -q "not a dynamic executable"; then
   echo "dist/chalk: static ($(du -h dist/chalk | cut -f1))" >&2
 else
   echo "dist/chalk is not static:" >&2; ldd dist/chalk >&2; exit 1
