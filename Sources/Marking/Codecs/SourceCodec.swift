@@ -19,6 +19,10 @@ public struct SourceCodec: Codec {
         if let ext, SourceLanguages.declinedExtensions.contains(ext) { return nil }
         var language = ext.flatMap { SourceLanguages.extensionLanguages[$0] }
         let bytes = input.bytes
+        // Unlike Chalk, never read an ELF as text: a tiny or odd ELF whose first 256 bytes
+        // happen to be UTF-8 would otherwise get a script HASH on extract and a placeholder
+        // on delete instead of elf_last_resort's handling.
+        if bytes.count >= 4, bytes[0] == 0x7F, bytes[1] == 0x45, bytes[2] == 0x4C, bytes[3] == 0x46 { return nil }
         if let shebang = SourceLanguages.shebangLanguage(bytes) {
             language = shebang
         } else {
