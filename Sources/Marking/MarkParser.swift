@@ -208,7 +208,7 @@ public struct MarkParser {
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
         if isFloat {
             let t = text.hasSuffix(".") ? text + "0" : text.replacingDotE()
-            guard let v = Double(t) else { throw Failure(offset: start, message: "bad number") }
+            guard let v = Double(t), v.isFinite else { throw Failure(offset: start, message: "number out of range") }
             return .float(v)
         }
         guard let v = Int64(text) else { throw Failure(offset: start, message: "integer out of range") }
