@@ -17,7 +17,7 @@ enum ChalkMain {
     /// EX_USAGE (64).
     static func runCommand() {
         do {
-            var command = try ChalkCommand.parseAsRoot()
+            var command = try ChalkCommand.parseAsRoot(GlobalFlagPlacement.reorder(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             if ChalkCommand.exitCode(for: error) == .validationFailure {

@@ -105,3 +105,27 @@ enum MarkCommandRunner {
         if result.failed || !delivered { throw ExitCode(1) }
     }
 }
+
+/// Chalk accepts global flags before the command (`chalk --log-level info insert .`) as well
+/// as after it; swift-argument-parser only parses a subcommand's options after its name, so
+/// flags found before the command are moved behind it.
+enum GlobalFlagPlacement {
+    /// Global options that take their value in the next argument.
+    static let valueOptions: Set<String> = ["--log-level", "-l", "--config-file", "-f",
+                                            "--chalk-symlink-behavior", "--scan-symlink-behavior"]
+    /// Commands that take GlobalOptions.
+    static let commands: Set<String> = ["insert", "inject", "extract", "delete"]
+
+    static func reorder(_ args: [String]) -> [String] {
+        var leading: [String] = []
+        var i = 0
+        while i < args.count, args[i].hasPrefix("-"), args[i] != "--" {
+            if ["--help", "-h", "--version"].contains(args[i]) { return args }
+            leading.append(args[i])
+            if valueOptions.contains(args[i]), i + 1 < args.count { leading.append(args[i + 1]); i += 1 }
+            i += 1
+        }
+        guard !leading.isEmpty, i < args.count, commands.contains(args[i]) else { return args }
+        return [args[i]] + leading + args[(i + 1)...]
+    }
+}
