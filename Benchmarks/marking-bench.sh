@@ -47,44 +47,52 @@ for i in range(n):
 PY
 
 # --- timing ---------------------------------------------------------------------------------
-# best_of CMD...: best wall time in seconds over $RUNS runs.
+# best_of CMD...: "wall cpu" = the best wall time and the best CPU time (user+sys, children
+# included) in seconds over $RUNS runs. On a loaded machine the CPU figures are the steadier.
 best_of() {
-    local best="" t0 t1 dt
+    local bw="" bc="" out w c
     for _ in $(seq "$RUNS"); do
-        t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s%N)
-        dt=$(( t1 - t0 ))
-        if [[ -z "$best" || $dt -lt $best ]]; then best=$dt; fi
+        out=$(/usr/bin/time -f "%e %U %S" bash -c "$*" 2>&1 >/dev/null | tail -1)
+        w=$(awk '{ print $1 }' <<<"$out"); c=$(awk '{ print $2 + $3 }' <<<"$out")
+        bw=$(awk -v a="$w" -v b="${bw:-1e9}" 'BEGIN { print (a < b) ? a : b }')
+        bc=$(awk -v a="$c" -v b="${bc:-1e9}" 'BEGIN { print (a < b) ? a : b }')
     done
-    awk -v n="$best" 'BEGIN { printf "%.4f", n / 1e9 }'
+    echo "$bw $bc"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-sha_cp_elf() { sha256sum "$WORK/elf/big" >/dev/null && cp "$WORK/elf/big" "$WORK/big.copy"; }
-sha_cp_tree() { find "$WORK/tree" -type f -print0 | xargs -0 sha256sum >/dev/null && cp -r "$WORK/tree" "$WORK/tree.copy" && rm -rf "$WORK/tree.copy"; }
-grep_elf() { grep -rlF dadfedabbadabbed "$WORK/elf"; }
-grep_tree() { grep -rlF dadfedabbadabbed "$WORK/tree"; }
+sha_cp_elf="sha256sum '$WORK/elf/big' && cp '$WORK/elf/big' '$WORK/big.copy'"
+sha_cp_tree="find '$WORK/tree' -type f -print0 | xargs -0 sha256sum && cp -r '$WORK/tree' '$WORK/tree.copy' && rm -rf '$WORK/tree.copy'"
+grep_elf="grep -rlF dadfedabbadabbed '$WORK/elf'"
+grep_tree="grep -rlF dadfedabbadabbed '$WORK/tree'"
 
-CH=("$CHALK" --log-level error --skip-summary-report)
+CH="'$CHALK' --log-level error --skip-summary-report"
 cat "$WORK/elf/big" "$WORK/tree"/*/*/* >/dev/null  # warm the page cache
 
 echo "chalk: $CHALK"
 echo "ELF: $(stat -c %s "$WORK/elf/big") bytes; tree: $(find "$WORK/tree" -type f | wc -l) files, $(du -sb "$WORK/tree" | cut -f1) bytes; best of $RUNS"
 
-t_ins_elf=$(best_of "${CH[@]}" insert "$WORK/elf")
-t_base_elf=$(best_of sha_cp_elf)
-t_ext_elf=$(best_of "${CH[@]}" extract "$WORK/elf")
-t_grep_elf=$(best_of grep_elf)
-"${CH[@]}" extract "$WORK/elf" && echo "ELF extract validated" || echo "ELF extract FAILED to validate"
+t_ins_elf=$(best_of "$CH insert '$WORK/elf'")
+t_base_elf=$(best_of "$sha_cp_elf")
+t_ext_elf=$(best_of "$CH extract '$WORK/elf'")
+t_grep_elf=$(best_of "$grep_elf")
+bash -c "$CH extract '$WORK/elf'" && echo "ELF extract validated" || echo "ELF extract FAILED to validate"
 
-t_ins_tree=$(best_of "${CH[@]}" insert "$WORK/tree")
-t_base_tree=$(best_of sha_cp_tree)
-t_ext_tree=$(best_of "${CH[@]}" extract "$WORK/tree")
-t_grep_tree=$(best_of grep_tree)
-"${CH[@]}" extract "$WORK/tree" && echo "tree extract validated" || echo "tree extract FAILED to validate"
+t_ins_tree=$(best_of "$CH insert '$WORK/tree'")
+t_base_tree=$(best_of "$sha_cp_tree")
+t_ext_tree=$(best_of "$CH extract '$WORK/tree'")
+t_grep_tree=$(best_of "$grep_tree")
+bash -c "$CH extract '$WORK/tree'" && echo "tree extract validated" || echo "tree extract FAILED to validate"
 
-printf '%-22s %10s %10s %8s %8s\n' "case" "chalk s" "base s" "ratio" "target"
-printf '%-22s %10s %10s %8s %8s\n' "insert 200MB ELF" "$t_ins_elf" "$t_base_elf" "$(ratio "$t_ins_elf" "$t_base_elf")" "1.2"
-printf '%-22s %10s %10s %8s %8s\n' "extract 200MB ELF" "$t_ext_elf" "$t_grep_elf" "$(ratio "$t_ext_elf" "$t_grep_elf")" "1.5"
-printf '%-22s %10s %10s %8s %8s\n' "insert ${FILES} files" "$t_ins_tree" "$t_base_tree" "$(ratio "$t_ins_tree" "$t_base_tree")" "1.2"
-printf '%-22s %10s %10s %8s %8s\n' "extract ${FILES} files" "$t_ext_tree" "$t_grep_tree" "$(ratio "$t_ext_tree" "$t_grep_tree")" "1.5"
-echo "(insert base = sha256sum + cp; extract base = grep -rlF dadfedabbadabbed)"
+row() {  # name chalk base target
+    local cw cc bw bc
+    read -r cw cc <<<"$2"; read -r bw bc <<<"$3"
+    printf '%-22s %8s %8s %7s   %8s %8s %7s %7s\n' "$1" "$cw" "$bw" "$(ratio "$cw" "$bw")" "$cc" "$bc" "$(ratio "$cc" "$bc")" "$4"
+}
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-22s %8s %8s %7s   %8s %8s %7s %7s\n' "case" "wall" "base" "ratio" "cpu" "base" "ratio" "target"
+row "insert ${ELF_MB}MB ELF" "$t_ins_elf" "$t_base_elf" "1.2"
+row "extract ${ELF_MB}MB ELF" "$t_ext_elf" "$t_grep_elf" "1.5"
+row "insert ${FILES} files" "$t_ins_tree" "$t_base_tree" "1.2"
+row "extract ${FILES} files" "$t_ext_tree" "$t_grep_tree" "1.5"
+echo "(insert base = sha256sum + cp; extract base = grep -rlF dadfedabbadabbed; seconds, best of $RUNS)"

@@ -100,6 +100,7 @@ public struct IgnorePattern: Sendable, CustomStringConvertible {
             tokens.append(token)
         }
         self.tokens = tokens
+        buildMasks()
     }
 
     static func escape(_ e: UInt8) -> Atom {
@@ -114,8 +115,55 @@ public struct IgnorePattern: Sendable, CustomStringConvertible {
         }
     }
 
+    /// For patterns of fewer than 64 tokens (all realistic ones): per byte value, the tokens
+    /// that accept it; per token, the states reachable by skipping optional tokens.
+    private var byteMasks: [UInt64] = []
+    private var closures: [UInt64] = []
+    private var repeatMask: UInt64 = 0
+
+    private mutating func buildMasks() {
+        let n = tokens.count
+        guard n < 64 else { return }
+        for (k, t) in tokens.enumerated() where t.repeats { repeatMask |= 1 << UInt64(k) }
+        byteMasks = (0..<256).map { b in
+            var m: UInt64 = 0
+            for (k, t) in tokens.enumerated() where t.atom.matches(UInt8(b)) { m |= 1 << UInt64(k) }
+            return m
+        }
+        closures = (0...n).map { start in
+            var m: UInt64 = 0
+            var k = start
+            while true {
+                m |= 1 << UInt64(k)
+                guard k < n, tokens[k].optional else { break }
+                k += 1
+            }
+            return m
+        }
+    }
+
     /// True when the pattern matches all of `path`.
     public func matches(_ path: String) -> Bool {
+        let n = tokens.count
+        guard n < 64, closures.count == n + 1 else { return matchesSlow(path) }
+        var current = closures[0]
+        for b in path.utf8 {
+            var live = current & byteMasks[Int(b)]
+            guard live != 0 else { return false }
+            var next: UInt64 = 0
+            while live != 0 {
+                let k = live.trailingZeroBitCount
+                live &= live - 1
+                if repeatMask & (1 << UInt64(k)) != 0 { next |= closures[k] }
+                next |= closures[k + 1]
+            }
+            current = next
+        }
+        return current & (1 << UInt64(n)) != 0
+    }
+
+    /// The general state-set simulation (patterns of 64 tokens or more).
+    func matchesSlow(_ path: String) -> Bool {
         let n = tokens.count
         var current = [Bool](repeating: false, count: n + 1)
         var next = current

@@ -86,8 +86,11 @@ public struct MarkOperation: Sendable {
         return MarkOperationResult(run: run, failed: failed)
     }
 
-    private func claim(_ path: String, _ kind: OperationKind) throws(MarkingError) -> (ArtifactInput, any Codec, CodecScan)? {
+    private func claim(_ path: String, _ kind: OperationKind,
+                       currentHash: inout BackgroundHash?) throws(MarkingError) -> (ArtifactInput, any Codec, CodecScan)? {
         let input = try ArtifactFiles.read(path)
+        // Extract reports _CURRENT_HASH: start it now, next to the codec's own hashing.
+        if kind == .extract { currentHash = BackgroundHash(input.bytes) }
         guard let (codec, scan) = try CodecRegistry.claim(input, operation: kind, codecs: codecs) else {
             Log.trace("\(path): no codec claims this file")
             return nil
@@ -106,7 +109,8 @@ public struct MarkOperation: Sendable {
 
     private func insert(_ path: String, host: ChalkObject, request: MarkOperationRequest, run: inout CollectedRun) throws(MarkingError) {
         let ctx = request.context
-        guard let (input, codec, scan) = try claim(path, .insert) else { return }
+        var unused: BackgroundHash?
+        guard let (input, codec, scan) = try claim(path, .insert, currentHash: &unused) else { return }
         if let old = scan.mark, old["$CHALK_CONFIG"] != nil {
             Log.warn("\(path): skipped: it is a chalk binary carrying its own configuration")
             return
@@ -121,8 +125,10 @@ public struct MarkOperation: Sendable {
             currentHash = SHA256.hexDigest(input.bytes)
         } else {
             let out = try codec.render(input, scan: scan, mark: markBytes)
+            let hashing = BackgroundHash(out)
+            defer { _ = hashing.value() }
             try ArtifactFiles.writeAtomically(path, bytes: out, mode: input.mode)
-            currentHash = SHA256.hexDigest(out)
+            currentHash = hashing.value()
         }
         var item = reportItem(mark, path: path, scan: scan, currentHash: currentHash)
         item["_VIRTUAL"] = .bool(request.virtual)
@@ -159,10 +165,12 @@ public struct MarkOperation: Sendable {
 
     /// Returns false when the artifact's mark does not validate.
     private func extract(_ path: String, run: inout CollectedRun) throws(MarkingError) -> Bool {
-        guard let (input, _, scan) = try claim(path, .extract) else { return true }
+        var hashing: BackgroundHash?
+        defer { _ = hashing?.value() }
+        guard let (_, _, scan) = try claim(path, .extract, currentHash: &hashing) else { return true }
         guard let mark = scan.mark else { run.unmarked.append(path); return true }
         let v = MarkValidation.validate(mark, currentHash: scan.unchalkedHash)
-        var item = reportItem(mark, path: path, scan: scan, currentHash: SHA256.hexDigest(input.bytes))
+        var item = reportItem(mark, path: path, scan: scan, currentHash: hashing?.value() ?? "")
         item["_VALIDATED_METADATA"] = .bool(v.valid)
         if let n = v.normalization { item["_VALIDATED_NORMALIZATION"] = .string(n.rawValue) }
         if mark["SIGNATURE"] != nil {
@@ -174,7 +182,8 @@ public struct MarkOperation: Sendable {
     }
 
     private func delete(_ path: String, run: inout CollectedRun) throws(MarkingError) {
-        guard let (input, codec, scan) = try claim(path, .delete) else { return }
+        var unused: BackgroundHash?
+        guard let (input, codec, scan) = try claim(path, .delete, currentHash: &unused) else { return }
         guard let mark = scan.mark else { run.unmarked.append(path); return }
         if mark["$CHALK_IMPLEMENTATION_NAME"] != nil {
             throw MarkingError(.unsupported, path: path, "refusing to delete the mark of a chalk binary")
