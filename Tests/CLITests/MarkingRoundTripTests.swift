@@ -128,3 +128,23 @@ import ChalkTestSupport
         #expect(try fx.chalk(["extract", "--no-such-flag"]).status == 2)
     }
 }
+
+extension MarkingRoundTripTests {
+    /// On a terminal, a pretty summary goes to stdout; without one, nothing does (checked above).
+    @Test func terminalSummaryOnlyOnATTY() throws {
+        guard let script = TestSupport.which("script") else { return }
+        let fx = try MarkingCLIFixture("chalk-cli-tty")
+        defer { fx.cleanup() }
+        let p = try fx.write("s.sh", Self.script)
+        let cmd = "'\(TestSupport.chalkBinary)' insert '\(p)'"
+        let r = try TestSupport.run(script, ["-qec", cmd, "/dev/null"], extraEnvironment: ["HOME": fx.home.path], cwd: fx.dir)
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains("\"_OPERATION\": \"insert\""))
+        #expect(r.stdout.contains("\"_CHALKS\": ["))
+        // The log file still gets its one-line report.
+        #expect(try fx.lastReport()["_OPERATION"] as? String == "insert")
+        let skipped = try TestSupport.run(script, ["-qec", cmd + " --skip-summary-report", "/dev/null"],
+                                          extraEnvironment: ["HOME": fx.home.path], cwd: fx.dir)
+        #expect(!skipped.stdout.contains("_OPERATION"))
+    }
+}
