@@ -35,6 +35,15 @@ public struct MarkParser {
         return try r.get()
     }
 
+    /// `parseObject` returning the byte range from the object's `{` to right after its `}`
+    /// (what codecs that splice marks need), or nil when there is no valid object there.
+    public static func parseObjectRange(_ bytes: [UInt8], at offset: Int = 0) -> (object: ChalkObject, range: Range<Int>)? {
+        var open = max(0, offset)
+        while open < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[open]) { open += 1 }
+        guard let (o, end) = try? parseObject(bytes, at: open) else { return nil }
+        return (o, open..<end)
+    }
+
     /// Parses a whole string holding exactly one object (trailing whitespace allowed).
     public static func parseWholeObject(_ bytes: [UInt8]) throws(Failure) -> ChalkObject {
         let (o, end) = try parseObject(bytes)
