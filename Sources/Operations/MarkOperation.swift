@@ -163,12 +163,17 @@ public struct MarkOperation: Sendable {
         return mark
     }
 
+    /// A mark holding only MAGIC is the placeholder a script keeps after its mark was removed
+    /// from the middle of a line. Chalk reports it as an invalid mark (spec §1.7 [quirk]);
+    /// here it means "unmarked", so that insert → delete → extract comes back clean.
+    static func isPlaceholder(_ mark: ChalkObject) -> Bool { mark.keys == ["MAGIC"] }
+
     /// Returns false when the artifact's mark does not validate.
     private func extract(_ path: String, run: inout CollectedRun) throws(MarkingError) -> Bool {
         var hashing: BackgroundHash?
         defer { _ = hashing?.value() }
         guard let (_, _, scan) = try claim(path, .extract, currentHash: &hashing) else { return true }
-        guard let mark = scan.mark else { run.unmarked.append(path); return true }
+        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { run.unmarked.append(path); return true }
         let v = MarkValidation.validate(mark, currentHash: scan.unchalkedHash)
         var item = reportItem(mark, path: path, scan: scan, currentHash: hashing?.value() ?? "")
         item["_VALIDATED_METADATA"] = .bool(v.valid)
@@ -184,7 +189,7 @@ public struct MarkOperation: Sendable {
     private func delete(_ path: String, run: inout CollectedRun) throws(MarkingError) {
         var unused: BackgroundHash?
         guard let (input, codec, scan) = try claim(path, .delete, currentHash: &unused) else { return }
-        guard let mark = scan.mark else { run.unmarked.append(path); return }
+        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { run.unmarked.append(path); return }
         if mark["$CHALK_IMPLEMENTATION_NAME"] != nil {
             throw MarkingError(.unsupported, path: path, "refusing to delete the mark of a chalk binary")
         }

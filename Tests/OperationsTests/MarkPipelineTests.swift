@@ -108,3 +108,27 @@ import ChalkTestSupport
         #expect(OperationClock.chalkDateTime(millis: 1_710_356_599_977) == "2024-03-13T19:03:19.977+00:00")
     }
 }
+
+extension MarkPipelineTests {
+    @Test func placeholderLeftInsideALineCountsAsUnmarked() throws {
+        let dir = try TestSupport.makeTempDir("chalk-ops-placeholder")
+        defer { TestSupport.removeTree(dir) }
+        let path = dir.resolvingSymlinksInPath().appendingPathComponent("inline.sh").path
+        let original = "#!/bin/sh\necho '{ \"MAGIC\" : \"dadfedabbadabbed\" }' done\n"
+        try Data(original.utf8).write(to: URL(fileURLWithPath: path))
+        func run(_ kind: OperationKind, _ op: String) throws -> MarkOperationResult {
+            MarkOperation().run(MarkOperationRequest(kind: kind, paths: [path], virtual: false, context: try Self.context(op)))
+        }
+        let ins = try run(.insert, "insert")
+        #expect(!ins.failed && ins.run.chalks.count == 1)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasPrefix("#!/bin/sh\necho '{ \"MAGIC\" : \"dadfedabbadabbed\", \"CHALK_ID\" : ") && text.hasSuffix(" }' done\n"))
+        let ext = try run(.extract, "extract")
+        #expect(!ext.failed && ext.run.chalks.first?["_VALIDATED_METADATA"] == true)
+        let del = try run(.delete, "delete")
+        #expect(!del.failed && del.run.chalks.count == 1)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == original)
+        let again = try run(.extract, "extract")
+        #expect(!again.failed && again.run.chalks.isEmpty && again.run.unmarked == [path])
+    }
+}
