@@ -16,7 +16,7 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         let pairs = mark.entries.filter { !MarkNormalization.ignoredKeys.contains($0.key) }
-            .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         if self == .current { out.append(0x05) }
         Self.appendU32(UInt32(pairs.count), to: &out)
         for (k, v) in pairs {
@@ -54,7 +54,7 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
             out.append(0x05)
             Self.appendU32(UInt32(o.count), to: &out)
             let pairs = self == .current
-                ? o.entries.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+                ? o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
                 : o.entries
             for (k, v) in pairs {
                 Self.appendString(k, to: &out)

@@ -143,3 +143,11 @@ extension CodecRoundTripTests {
         #expect(try SourceCodec().scan(input("x", "#!/usr/bin/env\n"), operation: .insert) == nil)
     }
 }
+
+extension CodecRoundTripTests {
+    @Test func fileExtensionMatchesTheSharedDefinition() {
+        for p in ["/a/b.py", "/a/b.tar.gz", "/a/.bashrc", "/a/b", "/a.d/b", "b.sh", ".x", "/a/b.", "/a/..b", "/"] {
+            #expect(SourceLanguages.fileExtension(p) == ArtifactInput(path: p, bytes: []).fileExtension, "\(p)")
+        }
+    }
+}

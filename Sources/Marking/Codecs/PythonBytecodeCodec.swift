@@ -13,7 +13,7 @@ public struct PythonBytecodeCodec: Codec {
     struct State: Sendable { var start: Int; var end: Int }
 
     public func scan(_ input: ArtifactInput, operation: OperationKind) throws(MarkingError) -> CodecScan? {
-        guard let ext = input.fileExtension, Self.extensions.contains(ext) else { return nil }
+        guard let ext = SourceLanguages.fileExtension(input.path), Self.extensions.contains(ext) else { return nil }
         let bytes = input.bytes
         let found = MarkFinder.firstValidMark(in: bytes)
         let start = found?.start ?? bytes.count

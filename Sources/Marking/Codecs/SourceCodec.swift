@@ -15,7 +15,7 @@ public struct SourceCodec: Codec {
     }
 
     public func scan(_ input: ArtifactInput, operation: OperationKind) throws(MarkingError) -> CodecScan? {
-        let ext = input.fileExtension
+        let ext = SourceLanguages.fileExtension(input.path)
         if let ext, SourceLanguages.declinedExtensions.contains(ext) { return nil }
         var language = ext.flatMap { SourceLanguages.extensionLanguages[$0] }
         let bytes = input.bytes

@@ -19,6 +19,25 @@ public enum SourceLanguages {
         "expect": "#", "tcl": "#", "ack": "#", "awk": "#",
     ]
 
+    /// The extension of the last path component (after its last dot, case kept), scanning the
+    /// UTF-8 from the end: this runs for every file a directory walk finds.
+    public static func fileExtension(_ path: String) -> String? {
+        let u = path.utf8
+        var i = u.endIndex
+        while i > u.startIndex {
+            let j = u.index(before: i)
+            let c = u[j]
+            if c == UInt8(ascii: "/") { return nil }
+            if c == UInt8(ascii: ".") {
+                // A leading dot (".bashrc") is a hidden name, not an extension.
+                if j == u.startIndex || u[u.index(before: j)] == UInt8(ascii: "/") { return nil }
+                return String(path[u.index(after: j)...])
+            }
+            i = j
+        }
+        return nil
+    }
+
     /// The comment prefix for a language.
     public static func commentPrefix(for language: String) -> String { commentPrefixes[language] ?? "#" }
 
