@@ -5,10 +5,11 @@ struct ExtractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract", abstract: "Find chalk marks in artifacts and validate them.",
         discussion: """
-            Searches PATHs (default: the current directory) for marked artifacts and reports each
-            mark with _VALIDATED_METADATA: true when its CHALK_ID matches the artifact's content and
-            its METADATA_ID matches the mark (current or pre-0.4 legacy normalization, named in
+            Searches PATHs (default: the current directory) for marked artifacts and reports each mark \
+            with _VALIDATED_METADATA: true when its CHALK_ID matches the artifact's content and its \
+            METADATA_ID matches the mark (current or pre-0.4 legacy normalization, named in \
             _VALIDATED_NORMALIZATION). Unmarked artifacts are listed in _UNMARKED.
+
             Exit status: 0 when every mark found is valid, 1 otherwise, 2 for usage errors.
             """)
 

@@ -5,10 +5,11 @@ struct InsertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "insert", abstract: "Add chalk marks to artifacts.",
         discussion: """
-            Searches PATHs (default: the current directory, recursively) for ELF binaries, shebang
-            scripts, ZIP/JAR/WAR/EAR archives and Python bytecode, and writes a chalk mark into
-            each (replacing an existing one). Every write is atomic and keeps the file's mode.
-            The report is appended to ~/.local/chalk/chalk.log; a summary is shown on a terminal.
+            Searches PATHs (default: the current directory, recursively) for ELF binaries, shebang \
+            scripts, ZIP/JAR/WAR/EAR archives and Python bytecode, and writes a chalk mark into each \
+            (replacing an existing one). Every write is atomic and keeps the file's mode. The report is \
+            appended to ~/.local/chalk/chalk.log; a summary is shown on a terminal.
+
             Exit status: 0 when all artifacts were marked, 1 when any failed, 2 for usage errors.
             """,
         aliases: ["inject"])
