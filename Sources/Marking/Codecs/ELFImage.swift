@@ -96,11 +96,13 @@ struct ELFImage: Sendable {
     /// The image as one array (the original array itself when nothing changed).
     func materialize() -> [UInt8] {
         if patches.isEmpty && tail.isEmpty && cut == base.count { return base }
-        var out = [UInt8]()
-        out.reserveCapacity(count)
-        out.append(contentsOf: base[0..<cut])
-        for (at, b) in patches { out[at] = b }
-        out.append(contentsOf: tail)
-        return out
+        // One bulk copy per part: this runs once per write of a possibly huge binary.
+        return [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
+            let raw = UnsafeMutableRawBufferPointer(dst)
+            base.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<cut])) }
+            tail.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[cut...]).copyMemory(from: $0) }
+            for (at, b) in patches { dst[at] = b }
+            initialized = count
+        }
     }
 }
