@@ -119,6 +119,29 @@ import ChalkTestSupport
         }
     }
 
+    /// A compact mark is found (the back-scan allows zero spaces); a section holding broken
+    /// JSON reads as unmarked with the same HASH, and the next insert replaces it.
+    @Test func compactAndBrokenMarks() throws {
+        let dir = try TestSupport.makeTempDir("elf-json")
+        defer { TestSupport.removeTree(dir) }
+        let path = try ELFFixture.helloStripped.make(in: dir)
+        let s0 = try #require(try codec.scan(try ELFTestIO.input(path), operation: .insert))
+        let compact = Array(#"{"MAGIC":"dadfedabbadabbed","CHALK_ID":"C"}"#.utf8)
+        let broken = Array(#"{ "MAGIC" : "dadfedabbadabbed", "CHALK_ID" : oops }"#.utf8)
+        let noMagic = Array(#"{ "CHALK_ID" : "X", "MAGIC" : "dadfedabbadabbed" }"#.utf8)
+        for (bytes, found) in [(compact, true), (broken, false), (noMagic, false)] {
+            let marked = try codec.render(try ELFTestIO.input(path), scan: s0, mark: bytes)
+            let s = try #require(try codec.scan(ArtifactInput(path: path, bytes: marked), operation: .extract))
+            #expect(s.isMarked == found)
+            #expect(s.markBytes == (found ? bytes : nil))
+            #expect(s.unchalkedHash == s0.unchalkedHash)
+            let fixed = try codec.render(ArtifactInput(path: path, bytes: marked), scan: s, mark: ELFTestIO.mark("OK"))
+            let s2 = try #require(try codec.scan(ArtifactInput(path: path, bytes: fixed), operation: .extract))
+            #expect(s2.markBytes == ELFTestIO.mark("OK"))
+            #expect(try ELFLayout(ELFImage(fixed)).sections.filter { $0.name.starts(with: Array(".chalk".utf8)) }.count == 1)
+        }
+    }
+
     /// Relocatable objects without program headers (typical `.o`) and non-ELF files are declined.
     @Test func declinesObjectFilesAndNonELF() throws {
         let dir = try TestSupport.makeTempDir("elf-decline")

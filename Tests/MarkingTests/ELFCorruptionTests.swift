@@ -69,6 +69,7 @@ import ChalkTestSupport
         let hot: [Range<Int>] = [
             0..<64, 64..<(64 + 56 * 13), layout.shoff..<marked.count,
             Int(layout.stringTable.offset)..<Int(layout.stringTable.offset + layout.stringTable.size),
+            Int(layout.sections[layout.chalkIndex!].offset)..<Int(layout.stringTable.offset),  // the mark's JSON
         ]
         let nasty: [UInt8] = [0x00, 0x01, 0x07, 0x08, 0x40, 0x7F, 0x80, 0xFE, 0xFF]
         var rng = SplitMix(state: 0xC4A1_4E1F)
