@@ -261,6 +261,13 @@ struct Parser {
             _ = next()
             return "func" + (try funcSignature())
         }
+        if cur.isSymbol("(") {  // tuple type: (string, string)
+            _ = next()
+            var parts = [try typeSpec()]
+            while cur.isSymbol(",") { _ = next(); parts.append(try typeSpec()) }
+            try expectSymbol(")", "to close the tuple type")
+            return "(" + parts.joined(separator: ", ") + ")"
+        }
         let name = try expectIdentifier("a type")
         guard Parser.typeNames.contains(name) else { throw err("unknown type '\(name)'") }
         if ["list", "dict", "tuple"].contains(name), cur.isSymbol("[") {
