@@ -83,6 +83,7 @@ public enum ConfigLoader {
                                          startDirectory: String) throws(ConfigError) -> ChalkConfig {
         let session = try LoadSession(command: command, startDirectory: startDirectory, trial: true)
         try session.runUserConfig(source: source, file: file)
+        if let problem = session.interp.subscriptionProblems.first { throw problem }
         return try session.typed()
     }
 

@@ -43,6 +43,10 @@ final class Interpreter {
     var topicOrder: [String] = []
     /// Nesting of `use` statements, to refuse cycles.
     var useDepth = 0
+    /// Position of the builtin call being evaluated (for errors raised inside builtins).
+    var callPos = SourcePos(line: 0, column: 0)
+    /// In a trial load (`chalk load`), subscriptions that would fail at run time.
+    var subscriptionProblems: [ConfigError] = []
 
     init(context: RunContext) {
         self.context = context
@@ -206,7 +210,12 @@ final class Interpreter {
     /// `subscribe(topic, sink_config)`.
     func subscribe(_ topic: String, _ sink: String) -> Bool {
         guard let conf = root.lookup(["sink_config", sink]) else {
-            if !context.trial { Log.error("subscribe: no sink_config named '\(sink)' (topic '\(topic)')") }
+            if context.trial {
+                subscriptionProblems.append(error(callPos, "subscribe(\"\(topic)\", \"\(sink)\"): no sink_config named '\(sink)'",
+                                                  suggestion: Suggest.closest(to: sink, in: root.lookup(["sink_config"])?.childOrder ?? [])))
+            } else {
+                Log.error("subscribe: no sink_config named '\(sink)' (topic '\(topic)')")
+            }
             return false
         }
         if case .bool(false)? = conf.field("enabled")?.value {
@@ -221,7 +230,12 @@ final class Interpreter {
     /// `unsubscribe(topic, sink_config)`.
     func unsubscribe(_ topic: String, _ sink: String) -> Bool {
         guard root.lookup(["sink_config", sink]) != nil else {
-            if !context.trial { Log.error("unsubscribe: no sink_config named '\(sink)'") }
+            if context.trial {
+                subscriptionProblems.append(error(callPos, "unsubscribe(\"\(topic)\", \"\(sink)\"): no sink_config named '\(sink)'",
+                                                  suggestion: Suggest.closest(to: sink, in: root.lookup(["sink_config"])?.childOrder ?? [])))
+            } else {
+                Log.error("unsubscribe: no sink_config named '\(sink)'")
+            }
             return false
         }
         guard let subs = subscriptions[topic], subs.contains(sink) else { return false }
