@@ -207,3 +207,23 @@ func configError(_ src: String, file: String = "t.c4m") -> String {
         #expect(configError("x := lenn(\"a\")") == "t.c4m:1:6: unknown function 'lenn' (did you mean len?)")
     }
 }
+
+@Suite struct HostileInputTests {
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let deep = "x := " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(configError(deep).hasSuffix("the config nests too deeply here (more than 150 levels)"))
+        let blocks = String(repeating: "a {\n", count: 10_000)
+        #expect(configError(blocks).hasSuffix("the config nests too deeply here (more than 150 levels)"))
+    }
+
+    @Test func hugeLoopsAndRecursionAreRefused() {
+        #expect(configError("for i from 0 to 9223372036854775807 { }")
+            == "t.c4m:1:1: 'for i from 0 to 9223372036854775807' would run more than 1000000 times")
+        #expect(configError("func f(x) {\n return f(x)\n}\ny := f(1)") == "t.c4m:2:9: function calls nest too deeply (recursion in 'f'?)")
+    }
+
+    @Test func garbageIsAnError() {
+        #expect(configError("\u{0}\u{1}\u{2}") == "t.c4m:1:1: unexpected character '\u{0}'")
+        #expect(configError("}") == "t.c4m:1:1: unexpected '}': there is no open block to close")
+    }
+}

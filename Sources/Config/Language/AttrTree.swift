@@ -54,16 +54,6 @@ final class SectionNode {
         if children.removeValue(forKey: n) != nil { childOrder.removeAll { $0 == n } }
     }
 
-    /// Moves a child to a new name (merging into an existing one); used for renamed keys.
-    func renameChild(_ from: String, to: String) {
-        guard let c = children[from] else { return }
-        removeChild(from)
-        let target = ensureChild(to, origin: c.origin)
-        for f in c.fieldOrder where target.fields[f] == nil || !(target.fields[f]!.locked) {
-            target.setField(f, c.fields[f]!)
-        }
-    }
-
     /// Walks a path of section names from here.
     func lookup(_ path: [String]) -> SectionNode? {
         var n: SectionNode? = self

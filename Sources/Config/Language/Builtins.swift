@@ -35,7 +35,7 @@ extension Interpreter {
         guard args.count == f.params.count else {
             throw error(pos, "function '\(name)' takes \(f.params.count) argument(s), but \(args.count) were given")
         }
-        guard frames.count < 200 else { throw error(pos, "function calls nest too deeply (recursion in '\(name)'?)") }
+        guard frames.count < Interpreter.maxCallDepth else { throw error(pos, "function calls nest too deeply (recursion in '\(name)'?)") }
         var frame: [String: CValue] = [:]
         for (p, a) in zip(f.params, args) { frame[p] = a }
         frames.append(frame)

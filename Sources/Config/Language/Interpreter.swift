@@ -48,6 +48,10 @@ final class Interpreter {
     /// In a trial load (`chalk load`), subscriptions that would fail at run time.
     var subscriptionProblems: [ConfigError] = []
 
+    /// Bounds that keep a config from hanging chalk.
+    static let maxLoopIterations: UInt64 = 1_000_000
+    static let maxCallDepth = 64
+
     init(context: RunContext) {
         self.context = context
         self.root = SectionNode(name: "", origin: .builtin)
@@ -121,7 +125,10 @@ final class Interpreter {
             guard let a = try evaluate(fromExpr).intLike, let b = try evaluate(toExpr).intLike else {
                 throw error(pos, "'for' bounds must be ints")
             }
-            let seq: [Int64] = a <= b ? Array(stride(from: a, to: b, by: 1)) : Array(stride(from: a - 1, through: b, by: -1))
+            guard a.magnitude < 1 << 40, b.magnitude < 1 << 40, (a - b).magnitude <= Interpreter.maxLoopIterations else {
+                throw error(pos, "'for \(variable) from \(a) to \(b)' would run more than \(Interpreter.maxLoopIterations) times")
+            }
+            let seq: StrideTo<Int64> = a <= b ? stride(from: a, to: b, by: 1) : stride(from: a - 1, to: b - 1, by: -1)
             for n in seq {
                 setVariable(variable, .int(n))
                 switch try execute(body) {

@@ -3,6 +3,9 @@ struct Parser {
     let file: String
     private var toks: [Token]
     private var i = 0
+    /// Nesting of blocks and expressions, bounded so hostile input can't exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 150
 
     static let typeNames: Set<String> = [
         "bool", "int", "float", "string", "char", "void", "list", "dict", "tuple", "typespec", "Duration",
@@ -73,7 +76,14 @@ struct Parser {
         }
     }
 
+    private mutating func enter() throws(ConfigError) {
+        depth += 1
+        if depth > Parser.maxDepth { throw err("the config nests too deeply here (more than \(Parser.maxDepth) levels)") }
+    }
+
     private mutating func block() throws(ConfigError) -> [Stmt] {
+        try enter()
+        defer { depth -= 1 }
         try expectSymbol("{", "to open a block")
         let body = try statements(inBlock: true)
         try expectSymbol("}", "to close the block")
@@ -303,6 +313,8 @@ struct Parser {
     ]
 
     mutating func expression() throws(ConfigError) -> Expr {
+        try enter()
+        defer { depth -= 1 }
         if cur.isWord("not") || cur.isSymbol("!") {
             let pos = next().pos
             return .not(try expression(), pos)  // 'not' takes the whole rest of the expression
