@@ -96,9 +96,9 @@ struct Lexer {
             case "0"..."9":
                 tokens.append(Token(kind: try lexNumber(pos), pos: pos))
             default:
-                if c == "$" || c == "_" || c.properties.isXIDStart {
+                if c == "$" || c == "_" || Lexer.isIdentifierStart(c) {
                     var word = ""
-                    while let d = peek(), d == "$" || d == "_" || d.properties.isXIDContinue {
+                    while let d = peek(), d == "$" || Lexer.isIdentifierContinue(d) {
                         word.unicodeScalars.append(d)
                         advance()
                     }
@@ -110,6 +110,17 @@ struct Lexer {
         }
         emitNewline(SourcePos(line: line, column: col))
         tokens.append(Token(kind: .eof, pos: SourcePos(line: line, column: col)))
+    }
+
+    /// ASCII fast paths before the Unicode tables (configs are mostly ASCII).
+    static func isIdentifierStart(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" }
+        return c.properties.isXIDStart
+    }
+
+    static func isIdentifierContinue(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" }
+        return c.properties.isXIDContinue
     }
 
     private mutating func lexSymbol(_ pos: SourcePos) throws(ConfigError) {
