@@ -109,4 +109,26 @@ import Testing
 
             """)
     }
+
+    @Test func seedConfigLoadsThroughTheBinary() throws {
+        let dir = try TestSupport.makeTempDir("chalk-config-cli")
+        defer { TestSupport.removeTree(dir) }
+        let seed = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("Tests/ConfigTests/SeedConfigTests.swift"),
+                              encoding: .utf8)
+        // The seed text is the first triple-quoted literal of that file (one copy, verbatim from the issue).
+        let body = seed.components(separatedBy: "\"\"\"\n")[1].components(separatedBy: "\n\"\"\"")[0]
+        try body.write(to: dir.appendingPathComponent("chalk.c4m"), atomically: true, encoding: .utf8)
+        let ok = try TestSupport.chalk(["config", "-f", "chalk.c4m"], home: dir, cwd: dir,
+                                       extraEnvironment: ["AWS_REGION": "", "AWS_S3_BUCKET_URI": "s3://b/p"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("  report -> []\n"))
+        #expect(ok.stdout.contains("  chalk_localdisk_logger: enabled, template report_localdisk, sinks [chalk_log_file], use_when [insert, build]\n"))
+        #expect(ok.stdout.contains("  chalk_s3_logger: enabled, template report_all, sinks [s3_sink_config], use_when [extract]\n"))
+        #expect(ok.stdout.contains("  chalk_log_file: sink rotating_log, enabled max=10000000 filename=\"/tmp/chalk_insert_build\"\n"))
+        #expect(ok.stdout.contains("uri=\"s3://b/p\""))
+        #expect(ok.stdout.contains("region=\"us-east-1\""))
+        #expect(ok.stdout.contains("secret=<redacted>"))
+        #expect(ok.stdout.contains("  insert     mark_template: minimal        report_template: insertion_default\n"))
+        #expect(ok.stdout.contains("Logging: log_level error,"))
+    }
 }
