@@ -81,6 +81,16 @@ import Glibc
         #expect(try eval("command_name()") == .string("insert"))
     }
 
+    @Test func encodings() throws {
+        #expect(try eval("base64(\"hello!?\")") == .string("aGVsbG8hPw=="))
+        #expect(try eval("base64_web(\"hello!?\")") == .string("aGVsbG8hPw"))
+        #expect(try eval("debase64(\"aGVsbG8hPw==\")") == .string("hello!?"))
+        #expect(try eval("dehex(hex(\"abc\"))") == .string("abc"))
+        #expect(try eval("hex(255)") == .string("ff"))
+        #expect(try eval("function_exists(\"strip\")") == .bool(true))
+        #expect(try runConfig("exec.command_name: \"x\"\nv := attr_get(\"exec.command_name\", string)").globals["v"] == .string("x"))
+    }
+
     @Test func formatUsesScope() throws {
         let i = try runConfig("a := \"one\"\nv := format(\"{a}-{{x}}\")")
         #expect(i.globals["v"] == .string("one-{x}"))

@@ -57,7 +57,7 @@ extension Interpreter {
         "subscribe", "unsubscribe", "error", "warn", "info", "trace", "command_name", "command_argv", "version",
         "sections", "fields", "attr_exists", "typeof", "to_json", "parse_json", "program_name", "program_path",
         "program_args", "bitor", "bitand", "xor", "shl", "shr", "bitnot", "tmp_dir", "list_dir", "file_len",
-        "copy_report_template_keys", "quote",
+        "copy_report_template_keys", "quote", "base64", "base64_web", "debase64", "dehex", "attr_get", "function_exists",
     ]
 
     private func str(_ v: CValue, _ what: String = "argument") throws -> String {

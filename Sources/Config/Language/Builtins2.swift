@@ -165,6 +165,26 @@ extension Interpreter {
             try count(a, 1...1)
             guard let v = JSONText.decode(try s(a[0])) else { throw BuiltinError(message: "the text is not valid JSON") }
             return CValue(v)
+        case "base64", "base64_web":
+            try count(a, 1...1)
+            return .string(Base64.encode(Array(try s(a[0]).utf8), web: name == "base64_web"))
+        case "debase64":
+            try count(a, 1...1)
+            guard let bytes = Base64.decode(try s(a[0])) else { throw BuiltinError(message: "the text is not valid base64") }
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case "dehex":
+            try count(a, 1...1)
+            guard let bytes = Hex.decode(try s(a[0])) else { throw BuiltinError(message: "the text is not valid hex") }
+            return .string(String(decoding: bytes, as: UTF8.self))
+        case "attr_get":
+            try count(a, 1...2)
+            let path = try s(a[0]).split(separator: ".").map(String.init)
+            guard let v = root.value(at: path) else { throw BuiltinError(message: "no attribute '\(path.joined(separator: "."))'") }
+            return v
+        case "function_exists":
+            try count(a, 1...1)
+            let fname = try s(a[0])
+            return .bool(functions[fname] != nil || Interpreter.builtinNames.contains(fname))
         case "copy_report_template_keys":
             try count(a, 2...2)
             try copyTemplateKeys(from: try s(a[0]), to: try s(a[1]))
@@ -241,4 +261,47 @@ func selfExePath() -> String {
     let n = readlink("/proc/self/exe", &buf, buf.count - 1)
     guard n > 0 else { return CommandLine.arguments.first ?? "chalk" }
     return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Standard (RFC 4648) and URL-safe base64.
+enum Base64 {
+    private static let std = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let web = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    static func encode(_ b: [UInt8], web useWeb: Bool = false) -> String {
+        let table = useWeb ? web : std
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            let n = min(3, b.count - i)
+            let v = (UInt32(b[i]) << 16) | (n > 1 ? UInt32(b[i + 1]) << 8 : 0) | (n > 2 ? UInt32(b[i + 2]) : 0)
+            for k in 0..<4 {
+                if k <= n { out.append(table[Int((v >> (18 - 6 * UInt32(k))) & 63)]) } else if !useWeb { out.append(UInt8(ascii: "=")) }
+            }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ s: String) -> [UInt8]? {
+        var vals: [UInt32] = []
+        for c in s.utf8 {
+            if c == UInt8(ascii: "=") { break }
+            if let i = std.firstIndex(of: c) { vals.append(UInt32(i)) } else if let i = web.firstIndex(of: c) { vals.append(UInt32(i)) }
+            else if c == 10 || c == 13 { continue } else { return nil }
+        }
+        if vals.count % 4 == 1 { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < vals.count {
+            let chunk = vals[i..<min(i + 4, vals.count)]
+            var v: UInt32 = 0
+            for (k, x) in chunk.enumerated() { v |= x << (18 - 6 * UInt32(k)) }
+            out.append(UInt8((v >> 16) & 255))
+            if chunk.count > 2 { out.append(UInt8((v >> 8) & 255)) }
+            if chunk.count > 3 { out.append(UInt8(v & 255)) }
+            i += 4
+        }
+        return out
+    }
 }
