@@ -164,6 +164,38 @@ func externalError(_ text: String) throws -> String {
     }
 }
 
+@Suite struct SectionTypingTests {
+    @Test func dockerAuthAndCacheSettings() throws {
+        let dir = try tempConfigDir("""
+        docker_exe: "/usr/local/bin/docker"
+        docker {
+          wrap_entrypoint: true
+          label_prefix: "org.example."
+          custom_labels: {"team": "infra", "tier": "1"}
+          additional_env_vars: {"A": "b"}
+        }
+        auth_config ci {
+          auth: "jwt"
+          token: "abc"
+        }
+        report_cache_lock_timeout_sec: 3
+        """)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let c = try ConfigLoader.load(ConfigLoadRequest(configFile: dir.appendingPathComponent("chalk.c4m").path,
+                                                        useEmbeddedConfig: false, command: "insert", startDirectory: dir.path))
+        #expect(c.docker.dockerExe == "/usr/local/bin/docker")
+        #expect(c.docker.wrapEntrypoint && c.docker.wrapCmd)
+        #expect(c.docker.labelPrefix == "org.example.")
+        #expect(c.docker.labelTemplate == "chalk_labels")
+        #expect(c.docker.customLabels.map { "\($0.0)=\($0.1)" } == ["team=infra", "tier=1"])
+        #expect(c.docker.additionalEnvVars.map { "\($0.0)=\($0.1)" } == ["A=b"])
+        #expect(c.authConfigs["ci"] == ["auth": "jwt", "token": "abc"])
+        #expect(c.reportCacheLockTimeoutSec == 3)
+        #expect(try externalError("docker.label_template: \"chalk_label\"")
+            == "chalk.c4m:1:1: docker.label_template names the mark_template 'chalk_label', but no such template exists (did you mean chalk_labels?)")
+    }
+}
+
 @Suite(.serialized) struct CustomKeyTests {
     @Test func customKeysFromValuesEnvCommandsAndCallbacks() throws {
         setenv("CHALK_TEST_ENV_VAR", "earth", 1)

@@ -68,6 +68,14 @@ struct TypedConfigBuilder {
         c.useReportCache = bool("use_report_cache") ?? c.useReportCache
         c.reportCacheLocation = resolveRelative(str("report_cache_location") ?? c.reportCacheLocation)
         c.reportCacheMaxBytes = int("report_cache_max_size") ?? c.reportCacheMaxBytes
+        c.reportCacheLockTimeoutSec = Int(int("report_cache_lock_timeout_sec") ?? 15)
+        if let acs = root.lookup(["auth_config"]) {
+            for name in acs.childOrder {
+                let n = acs.child(name)!
+                c.authConfigs[name] = ChalkObject(n.fieldOrder.map { ($0, n.field($0)!.value.chalkValue) })
+            }
+        }
+        c.docker = buildDocker()
         c.customKeys = try resolveCustomKeys()
         return c
     }
@@ -174,6 +182,24 @@ struct TypedConfigBuilder {
         e.usePath = bool("exec.use_path") ?? true
         e.initialSleepTime = int("exec.initial_sleep_time") ?? e.initialSleepTime
         return e
+    }
+
+    private func buildDocker() -> DockerConfig {
+        var d = DockerConfig()
+        if let exe = str("docker_exe"), !exe.isEmpty { d.dockerExe = exe }
+        d.wrapEntrypoint = bool("docker.wrap_entrypoint") ?? d.wrapEntrypoint
+        d.wrapCmd = bool("docker.wrap_cmd") ?? d.wrapCmd
+        d.labelPrefix = str("docker.label_prefix") ?? d.labelPrefix
+        d.labelTemplate = str("docker.label_template") ?? d.labelTemplate
+        d.reportUnwrappedCommands = bool("docker.report_unwrapped_commands") ?? d.reportUnwrappedCommands
+        d.reportEmptyFields = bool("docker.report_empty_fields") ?? d.reportEmptyFields
+        func pairs(_ p: String) -> [(String, String)] {
+            guard case .dict(let keys, let values)? = v(p) else { return [] }
+            return zip(keys, values).map { ($0.asString ?? $0.display, $1.asString ?? $1.display) }
+        }
+        d.customLabels = pairs("docker.custom_labels")
+        d.additionalEnvVars = pairs("docker.additional_env_vars")
+        return d
     }
 
     private func configError(_ path: String, _ msg: String) -> ConfigError {

@@ -16,6 +16,16 @@ struct Validator {
         try checkSinkConfigs()
         try checkCustomReports()
         try checkExec()
+        try checkDocker()
+    }
+
+    private func checkDocker() throws(ConfigError) {
+        guard let a = root.lookup(["docker"])?.field("label_template"), let t = a.value.asString, !t.isEmpty else { return }
+        let marks = templateNames("mark_template")
+        guard marks.contains(t) else {
+            throw error(a.origin, "docker.label_template names the mark_template '\(t)', but no such template exists",
+                        suggestion: Suggest.closest(to: t, in: marks))
+        }
     }
 
     private func name(_ path: [String]) -> String { path.isEmpty ? "the top level" : "'\(path.joined(separator: "."))'" }
