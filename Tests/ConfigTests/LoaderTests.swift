@@ -129,12 +129,14 @@ func externalError(_ text: String) throws -> String {
     }
 
     @Test func relativePathsResolveAgainstTheStartDirectory() throws {
-        let dir = try tempConfigDir("report_cache_location: \"./cache.jsonl\"\nsink_config f {\n sink: \"file\"\n filename: \"./out/r.log\"\n}\n")
+        let dir = try tempConfigDir("report_cache_location: \"./cache.jsonl\"\nsink_config f {\n sink: \"file\"\n filename: \"./out/r.log\"\n priority: 5\n}\n")
         defer { try? FileManager.default.removeItem(at: dir) }
         let c = try ConfigLoader.load(ConfigLoadRequest(configFile: dir.appendingPathComponent("chalk.c4m").path,
                                                         useEmbeddedConfig: false, command: "insert", startDirectory: "/srv/work"))
         #expect(c.reportCacheLocation == "/srv/work/cache.jsonl")
         #expect(c.sinkConfigs["f"]?.params["filename"] == "/srv/work/out/r.log")
+        #expect(c.sinkConfigs["f"]?.priority == 5)
+        #expect(c.sinkConfigs["f"]?.params["priority"] == 5)
     }
 
     @Test func execSupervisorOptions() throws {
@@ -191,6 +193,12 @@ func externalError(_ text: String) throws -> String {
         #expect(c.docker.additionalEnvVars.map { "\($0.0)=\($0.1)" } == ["A=b"])
         #expect(c.authConfigs["ci"] == ["auth": "jwt", "token": "abc"])
         #expect(c.reportCacheLockTimeoutSec == 3)
+        #expect(try externalError("auth_config a {\n  auth: \"jwt\"\n  tokn: \"x\"\n}")
+            == "chalk.c4m:3:3: auth_config 'a': the jwt auth has no field 'tokn' (did you mean token?)")
+        #expect(try externalError("auth_config a {\n  auth: \"basic\"\n  username: \"u\"\n}")
+            == "chalk.c4m:1:1: auth_config 'a' is missing the required basic field 'password'")
+        #expect(try externalError("sink_config p {\n  sink: \"post\"\n  uri: \"https://127.0.0.1/\"\n  auth: \"cj\"\n}\nauth_config ci { auth: \"jwt\"; token: \"t\" }")
+            == "chalk.c4m:4:3: sink_config 'p' names the auth_config 'cj', but no such auth_config exists (did you mean ci?)")
         #expect(try externalError("docker.label_template: \"chalk_label\"")
             == "chalk.c4m:1:1: docker.label_template names the mark_template 'chalk_label', but no such template exists (did you mean chalk_labels?)")
     }

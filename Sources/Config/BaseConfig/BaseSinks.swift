@@ -41,8 +41,6 @@ sink post {
   ~pinned_cert_file:     false
   ~prefer_bundled_certs: false
   ~auth:                 false
-  ~bearer_token:         false
-  ~ca_file:              false
   ~disable_after_errors: false
   ~on_write_msg:         false
 }

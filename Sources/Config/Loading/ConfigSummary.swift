@@ -3,7 +3,7 @@ import Marking
 /// The readable summary `chalk config` prints.
 enum ConfigSummary {
     /// Parameters whose values are never printed.
-    static let secretParams: Set<String> = ["secret", "token", "password", "bearer_token", "uid"]
+    static let secretParams: Set<String> = ["secret", "token", "password", "uid"]
 
     static func render(config c: ChalkConfig, root: SectionNode) -> String {
         var out: [String] = []

@@ -129,7 +129,7 @@ struct TypedConfigBuilder {
             let n = scs.child(name)!
             let sink = n.field("sink")?.value.asString ?? ""
             var params = ChalkObject()
-            for f in n.fieldOrder where !["enabled", "priority", "filters", "sink"].contains(f) {
+            for f in n.fieldOrder where !["enabled", "filters", "sink"].contains(f) {
                 var value = n.field(f)!.value.chalkValue
                 if f == "filename", let s = value.stringValue, s.contains("/") { value = .string(resolveRelative(s)) }
                 params[f] = value

@@ -46,8 +46,43 @@ extension Validator {
                                 suggestion: Suggest.closest(to: x, in: Schema.knownFilters))
                 }
             }
+            if let a = node.field("auth"), let authName = a.value.asString, !authName.isEmpty,
+               root.lookup(["auth_config", authName]) == nil {
+                throw error(a.origin, "sink_config '\(n)' names the auth_config '\(authName)', but no such auth_config exists",
+                            suggestion: Suggest.closest(to: authName, in: root.lookup(["auth_config"])?.childOrder ?? []))
+            }
             if sink == "rotating_log", let m = node.field("max")?.value.intLike, m < 1024 {
                 throw error(node.field("max")!.origin, "sink_config '\(n)': 'max' must be at least 1024 bytes, found \(m)")
+            }
+        }
+    }
+}
+
+extension Validator {
+    /// `auth_config NAME { auth: "basic"|"jwt"; … }` against the `auth` declarations (§2.7):
+    /// every required field present, no undeclared fields, every value a string.
+    func checkAuthConfigs() throws(ConfigError) {
+        guard let acs = root.lookup(["auth_config"]) else { return }
+        let auths = root.lookup(["auth"])
+        for n in acs.childOrder {
+            let node = acs.child(n)!
+            guard let a = node.field("auth"), let kind = a.value.asString else { continue }
+            guard let decl = auths?.child(kind) else {
+                throw error(a.origin, "auth_config '\(n)' uses the auth '\(kind)', which does not exist: expected one of \((auths?.childOrder ?? []).joined(separator: ", "))",
+                            suggestion: Suggest.closest(to: kind, in: auths?.childOrder ?? []))
+            }
+            for f in node.fieldOrder where f != "auth" {
+                let attr = node.field(f)!
+                guard decl.field(f) != nil else {
+                    throw error(attr.origin, "auth_config '\(n)': the \(kind) auth has no field '\(f)'",
+                                suggestion: Suggest.closest(to: f, in: decl.fieldOrder))
+                }
+                guard case .string = attr.value else {
+                    throw error(attr.origin, "auth_config '\(n)': '\(f)' must be a string, found \(attr.value.typeName)")
+                }
+            }
+            for f in decl.fieldOrder where decl.field(f)?.value == .bool(true) && node.field(f) == nil {
+                throw error(node.origin, "auth_config '\(n)' is missing the required \(kind) field '\(f)'")
             }
         }
     }

@@ -13,6 +13,7 @@ struct Validator {
         try checkKeyspecs()
         try checkTemplates()
         try checkOutconf()
+        try checkAuthConfigs()
         try checkSinkConfigs()
         try checkCustomReports()
         try checkExec()
