@@ -16,12 +16,21 @@ struct SelfMarkError: Error, CustomStringConvertible {
 /// Chalk's own mark (spec/mark-format.md §4): read at start-up for `$CHALK_CONFIG`, rewritten by
 /// `chalk load`.
 ///
-/// TODO(lead, at merge): wire `read()` and `markedExecutable(_:)` to the Marking module's native
-/// codec (ELF `.chalk.mark` section / elf_last_resort): `read()` = scan `executablePath` with
-/// the native codecs and return the mark's object; `markedExecutable` = the executable's bytes
-/// with `mark` written in (new CHALK_ID/HASH/METADATA_ID computed by the codec). Until then,
-/// `read()` finds no mark and `write` refuses with a clear "not available yet" error, leaving
-/// the binary unchanged.
+/// TODO(lead, at merge): wire `read()` and `markedExecutable(_:original:)` to the Marking
+/// module's native codecs (present on the integ branch, not on this one). Sketch:
+///   read():  let input = ArtifactInput(path: executablePath, bytes: <file bytes>, mode: <mode>)
+///            return (try? CodecRegistry.claim(input, operation: .extract,
+///                                             codecs: CodecRegistry.fileCodecs()))??.scan.mark
+///   markedExecutable(mark, original):
+///            claim `input` with operation .insert -> (codec, scan);
+///            full = MarkOperation.buildMark(host: <chalk-time host keys>, artifact: mark, scan: scan,
+///                                           config: <base config>, operation: "load")
+///            (it recomputes CHALK_ID/HASH/METADATA_ID and keeps the `$` keys);
+///            return try codec.render(input, scan: scan,
+///                                    mark: MarkSerializer.serialize(full, order: config.order(of:)))
+/// Until then `read()` finds no mark and `write` refuses with a clear "not available in this
+/// build yet" error, leaving the binary unchanged. Other readers of the self-mark
+/// (`ExecMarkReader.readSelfMark` on the exec branch) should call `SelfMark.read()` too.
 enum SelfMark {
     /// This executable (`/proc/self/exe`).
     static var executablePath: String {
