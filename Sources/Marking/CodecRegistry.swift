@@ -4,11 +4,9 @@ public enum CodecRegistry {
     /// Every file codec, highest priority first.
     public static func fileCodecs() -> [any Codec] {
         var codecs: [any Codec] = []
-        // MERGE: enable when the elfzip branch (Codecs/Zip*.swift) lands:
-        // codecs.append(ZipCodec())
+        codecs.append(ZipCodec())
         codecs.append(PythonBytecodeCodec())
-        // MERGE: enable when the elfzip branch (Codecs/ELF*.swift) lands:
-        // codecs.append(ELFCodec())
+        codecs.append(ELFCodec())
         codecs.append(SourceCodec())
         codecs.append(ElfLastResortCodec())
         return codecs

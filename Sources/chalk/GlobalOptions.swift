@@ -59,7 +59,8 @@ struct GlobalOptions: ParsableArguments {
         var config: ChalkConfig
         do {
             config = try ConfigLoader.load(ConfigLoadRequest(
-                configFile: configFile, useEmbeddedConfig: useEmbeddedConfig, command: command,
+                configFile: configFile, useEmbeddedConfig: useEmbeddedConfig,
+                embeddedSource: useEmbeddedConfig ? SelfConfig.embeddedSource(in: SelfMark.read()) : nil, command: command,
                 startDirectory: ArtifactDiscovery.currentDirectory()))
         } catch {
             Log.error("\(error)")

@@ -1,6 +1,7 @@
 import ChalkLog
 import Config
 import Marking
+import Operations
 
 #if canImport(Glibc)
 import Glibc
@@ -14,23 +15,7 @@ struct SelfMarkError: Error, CustomStringConvertible {
 }
 
 /// Chalk's own mark (spec/mark-format.md §4): read at start-up for `$CHALK_CONFIG`, rewritten by
-/// `chalk load`.
-///
-/// TODO(lead, at merge): wire `read()` and `markedExecutable(_:original:)` to the Marking
-/// module's native codecs (present on the integ branch, not on this one). Sketch:
-///   read():  let input = ArtifactInput(path: executablePath, bytes: <file bytes>, mode: <mode>)
-///            return (try? CodecRegistry.claim(input, operation: .extract,
-///                                             codecs: CodecRegistry.fileCodecs()))??.scan.mark
-///   markedExecutable(mark, original):
-///            claim `input` with operation .insert -> (codec, scan);
-///            full = MarkOperation.buildMark(host: <chalk-time host keys>, artifact: mark, scan: scan,
-///                                           config: <base config>, operation: "load")
-///            (it recomputes CHALK_ID/HASH/METADATA_ID and keeps the `$` keys);
-///            return try codec.render(input, scan: scan,
-///                                    mark: MarkSerializer.serialize(full, order: config.order(of:)))
-/// Until then `read()` finds no mark and `write` refuses with a clear "not available in this
-/// build yet" error, leaving the binary unchanged. Other readers of the self-mark
-/// (`ExecMarkReader.readSelfMark` on the exec branch) should call `SelfMark.read()` too.
+/// `chalk load`. Only the native codecs (ELF, then elf_last_resort) are used on the binary.
 enum SelfMark {
     /// This executable (`/proc/self/exe`).
     static var executablePath: String {
@@ -42,13 +27,32 @@ enum SelfMark {
 
     /// The self-mark's JSON object, or nil when the binary carries no mark.
     static func read() -> ChalkObject? {
-        nil  // TODO(lead): native codec scan of `executablePath`.
+        guard let input = try? ArtifactFiles.read(executablePath) else { return nil }
+        return (try? CodecRegistry.claim(input, operation: .extract, codecs: nativeCodecs))??.scan.mark
     }
+
+    /// The codecs that may hold chalk's own mark on Linux.
+    static var nativeCodecs: [any Codec] { [ELFCodec(), ElfLastResortCodec()] }
 
     /// The executable's bytes with `mark` embedded.
     private static func markedExecutable(_ mark: ChalkObject, original: [UInt8]) throws(SelfMarkError) -> [UInt8] {
-        // TODO(lead): native codec write.
-        throw SelfMarkError(description: "rewriting chalk's own mark needs the ELF mark writer, which is not available in this build yet")
+        let input = ArtifactInput(path: executablePath, bytes: original, mode: 0o755)
+        do {
+            guard let (codec, scan) = try CodecRegistry.claim(input, operation: .insert, codecs: nativeCodecs) else {
+                throw SelfMarkError(description: "\(input.path) is not an ELF binary chalk can mark")
+            }
+            // A fresh mark (new CHALK_ID/HASH/METADATA_ID) that keeps the `$` keys.
+            let config = (try? ConfigLoader.load(ConfigLoadRequest(useEmbeddedConfig: false, command: "load",
+                                                                   startDirectory: startDirectory()))) ?? ChalkConfig()
+            let context = OperationContext(operation: "load", chalkVersion: ChalkVersion.string, config: config)
+            let host = BuiltinChalkTimeMetadata().chalkTimeHost(context)
+            let full = MarkOperation.buildMark(host: host, artifact: mark, scan: scan, config: config, operation: "load")
+            return try codec.render(input, scan: scan, mark: MarkSerializer.serialize(full, order: config.order(of:)))
+        } catch let e as SelfMarkError {
+            throw e
+        } catch {
+            throw SelfMarkError(description: "\(error)")
+        }
     }
 
     /// Writes `mark` into this executable atomically (a temporary file in the same directory,
