@@ -8,10 +8,12 @@ enum BaseConfig {
         [
             ("<base:init>", initConfig),
             ("<base:keyspecs>", keyspecs1 + "\n" + keyspecs2),
+            ("<base:project_keyspecs>", projectKeyspecs),
             ("<base:sinks>", sinks),
             ("<base:mark_templates>", markTemplates),
             ("<base:report_templates>", reportTemplates1 + "\n" + reportTemplates2 + "\n" + reportTemplates3 + "\n"
                 + reportTemplates4 + "\n" + reportTemplates5),
+            ("<base:project_templates>", projectTemplateKeys),
             ("<base:outconf>", outconf),
             ("<base:sinkconfs>", sinkConfigs),
             ("<base:sections>", sections),
