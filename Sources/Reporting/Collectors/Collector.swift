@@ -89,6 +89,7 @@ public final class Collector: Sendable {
         o.setIfNotEmpty("INJECTOR_ARGV", .array(c.positionalArgs.map { .string($0) }))
         if c.wants("INJECTOR_ENV") { o.setIfNotEmpty("INJECTOR_ENV", .object(c.envFilter.apply(c.environment))) }
         o.mergeMissing(CIBuildKeys.collect(environment: c.environment, prefix: ""))
+        o.mergeCollected(AWSServices.ecsAtChalkTime(context: c))
         return o
     }
 
@@ -154,12 +155,12 @@ public final class Collector: Sendable {
                 break
             }
         }
-        o.mergeMissing(Kubernetes.collect(context: c))
+        o.mergeCollected(Kubernetes.collect(context: c))
         // Lambda and ECS (priority 2000 in Chalk) take precedence over the generic cloud
         // metadata plugin for the keys they both set.
-        o.mergeMissing(AWSServices.lambda(environment: c.environment))
-        o.mergeMissing(AWSServices.ecs(context: c))
-        o.mergeMissing(CloudMetadata.collect(context: c))
+        o.mergeCollected(AWSServices.lambda(environment: c.environment))
+        o.mergeCollected(AWSServices.ecs(context: c))
+        o.mergeCollected(CloudMetadata.collect(context: c))
         return o
     }
 
