@@ -57,6 +57,31 @@ import Marking
         #expect(rt["BUILD_ID"] == nil)
     }
 
+    @Test func githubRepositoryNodeIDsFromTheAPI() throws {
+        let s = try LoopbackMetadataServer()
+        defer { s.stop() }
+        var env = ["CI": "true", "GITHUB_SHA": "ffac537e6cbbf934b08745a378932722df287a53", "GITHUB_REPOSITORY": "octo/hello",
+                   "GITHUB_API_URL": s.baseURL + "/", "GITHUB_TOKEN": "ghs_jobtoken"]
+        let o = F.collector(env: env).chalkTimeHost()
+        #expect(o["BUILD_ORIGIN_KEY"] == "R_kgDOExample")
+        #expect(o["BUILD_ORIGIN_OWNER_KEY"] == "O_kgDOExample")
+        #expect(s.requests.map(\.path) == ["/repos/octo/hello"])
+        #expect(s.requests.first?.headers["Authorization"] == "Bearer ghs_jobtoken")
+        // Only asked when those keys are wanted.
+        let narrow = Collector(context: CollectionContext(chalkVersion: "0", environment: env, wantedKeys: ["BUILD_ID"]))
+        #expect(narrow.chalkTimeHost()["BUILD_ORIGIN_KEY"] == nil)
+        #expect(s.requests.count == 1)
+        // Without a token: no request, and the failure is recorded.
+        env["GITHUB_TOKEN"] = nil
+        let noToken = F.collector(env: env).chalkTimeHost()
+        #expect(noToken["_OP_FAILED_KEYS"]?.member("BUILD_ORIGIN_KEY")?.arrayValue?.first?.member("code") == "GITHUB_NO_TOKEN")
+        #expect(s.requests.count == 1)
+        // A rejected token is a recorded failure.
+        env["GITHUB_TOKEN"] = "wrong"
+        let bad = F.collector(env: env).chalkTimeHost()
+        #expect(bad["_OP_FAILED_KEYS"]?.member("BUILD_ORIGIN_OWNER_KEY")?.arrayValue?.first?.member("code") == "GITHUB_API_ERROR")
+    }
+
     @Test func gitlabCI() {
         let env = [
             "CI": "true", "GITLAB_CI": "true", "CI_JOB_ID": "50", "CI_COMMIT_SHA": "1ecfd275763eff1d6b4844ea3168962458c9f27a",

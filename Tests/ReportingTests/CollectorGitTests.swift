@@ -226,6 +226,26 @@ import Marking
         #expect(o["BRANCH"]?.stringValue == "feature/x")
     }
 
+    @Test func hostileRepositoryDoesNotHang() throws {
+        let dir = try makeRepo()
+        defer { TestSupport.removeTree(dir) }
+        // What git says before the repository is damaged (git itself blocks on the FIFO below).
+        let before = F.collector().chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        try expectCommitKeys(before, dir)
+        // A FIFO where packed-refs belongs, a symlink loop under refs/tags, garbage pack files.
+        try F.sh("""
+            mkfifo .git/packed-refs && ln -s . .git/refs/tags/loop && ln -s .. .git/refs/tags/up
+            mkdir -p .git/objects/pack && head -c 5000 /dev/urandom > .git/objects/pack/pack-bad.pack
+            printf '\\377tOc\\0\\0\\0\\2' > .git/objects/pack/pack-bad.idx && head -c 2000 /dev/urandom >> .git/objects/pack/pack-bad.idx
+            """, in: dir)
+        let start = Date()
+        let o = F.collector().chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        #expect(Date().timeIntervalSince(start) < 10)
+        for k in ["COMMIT_ID", "AUTHOR", "COMMITTER", "DATE_AUTHORED", "COMMIT_MESSAGE", "BRANCH", "ORIGIN_URI", "TAG"] {
+            #expect(o[k] != nil && o[k] == before[k], "\(k)")
+        }
+    }
+
     func gitLogRevParse(_ dir: URL) throws -> String {
         try F.sh("git rev-parse HEAD", in: dir).trimmingCharacters(in: .newlines)
     }

@@ -13,6 +13,7 @@ import ChalkTestSupport
 /// * Azure IMDS (learn.microsoft.com/azure/virtual-machines/instance-metadata-service): `Metadata: true`
 ///   required (else 400); `api-version` required (else 400).
 /// * ECS task metadata v4: `GET $ECS_CONTAINER_METADATA_URI_V4`, `/task`, `/task/stats`.
+/// * GitHub REST `GET /repos/{owner}/{repo}` with `Authorization: Bearer` (else 401).
 /// * A Kubernetes pod manifest endpoint that needs `Authorization: Bearer <token>` (else 401).
 /// Modes: `normal`, `disabled` (token PUT answers 403, IMDS turned off), `hang` (accepts, never
 /// answers). Every request is logged as a JSON line (method, path, headers).
@@ -177,6 +178,10 @@ class H(BaseHTTPRequestHandler):
             rest = p[len("/v4/task-abc"):]
             body = {"": ECS_CONTAINER, "/task": ECS_TASK, "/task/stats": ECS_STATS}.get(rest)
             return self.send(200, json.dumps(body), "application/json") if body is not None else self.send(404, "Not Found")
+        if p == "/repos/octo/hello":
+            if self.headers.get("Authorization") != "Bearer ghs_jobtoken": return self.send(401, json.dumps({"message": "Bad credentials"}), "application/json")
+            return self.send(200, json.dumps({"id": 123456, "node_id": "R_kgDOExample", "full_name": "octo/hello",
+                "owner": {"login": "octo", "id": 654321, "node_id": "O_kgDOExample"}}), "application/json")
         if p == "/api/v1/namespaces/shop/pods/web-7d4b9":
             if self.headers.get("Authorization") != "Bearer operator-token": return self.send(401, json.dumps({"kind": "Status", "code": 401}), "application/json")
             return self.send(200, json.dumps(POD), "application/json")

@@ -10,8 +10,11 @@ import Marking
 /// map them. `prefix` is "" for the chalk-time keys (`BUILD_ID`) and "_" for their run-time
 /// twins (`_BUILD_ID`). Each CI adds only keys that are still unset (first writer wins).
 public enum CIBuildKeys {
-    public static func collect(environment env: [String: String], prefix: String) -> ChalkObject {
+    /// `githubAPITimeoutMs`: when set, and `GITHUB_TOKEN` is given, the repository's node IDs
+    /// (`BUILD_ORIGIN_KEY`, `BUILD_ORIGIN_OWNER_KEY`) are asked from `GITHUB_API_URL`.
+    public static func collect(environment env: [String: String], prefix: String, githubAPITimeoutMs: Int? = nil) -> ChalkObject {
         var o = github(env, prefix)
+        if let t = githubAPITimeoutMs, !o.isEmpty { o.mergeCollected(githubRepoKeys(env, prefix, timeoutMs: t)) }
         o.mergeMissing(jenkins(env, prefix))
         o.mergeMissing(gitlab(env, prefix))
         return o
@@ -54,6 +57,38 @@ public enum CIBuildKeys {
         let event = e("GITHUB_EVENT_NAME")
         o.set(p + "BUILD_TRIGGER", event == "push" && e("GITHUB_REF_TYPE") == "tag" ? "tag" : event)
         if !e("GITHUB_ACTOR").isEmpty { o[p + "BUILD_CONTACT"] = .array([.string(e("GITHUB_ACTOR"))]) }
+        return o
+    }
+
+    /// GET `$GITHUB_API_URL/repos/$GITHUB_REPOSITORY` with the job's token (the user passes
+    /// `GITHUB_TOKEN` to chalk explicitly, which is the opt-in for this request).
+    static func githubRepoKeys(_ env: [String: String], _ p: String, timeoutMs: Int) -> ChalkObject {
+        func e(_ k: String) -> String { env[k] ?? "" }
+        var o = ChalkObject()
+        let api = e("GITHUB_API_URL"), repo = e("GITHUB_REPOSITORY"), token = e("GITHUB_TOKEN")
+        let keys = [p + "BUILD_ORIGIN_KEY", p + "BUILD_ORIGIN_OWNER_KEY"]
+        let desc = "GitHub API call failed while fetching repository node IDs"
+        guard !api.isEmpty, !repo.isEmpty else { return o }
+        guard !token.isEmpty else {
+            o.addFailedKeys(keys, code: "GITHUB_NO_TOKEN", error: "GITHUB_TOKEN is empty", description: desc)
+            return o
+        }
+        guard api.hasPrefix("http://") || api.hasPrefix("https://") else {
+            o.addFailedKeys(keys, code: "GITHUB_INVALID_API_URL", error: "invalid api url (\(api))", description: desc)
+            return o
+        }
+        let url = stripTrailing(api, "/") + "/repos/" + strip(repo, "/")
+        switch MetadataHTTP.request("GET", url, headers: ["Authorization": "Bearer " + token, "Accept": "application/vnd.github+json"],
+                                    timeoutMs: timeoutMs, retries: 2) {
+        case .success(let r) where r.ok:
+            let doc = JSONReader.tryParse(r.text)
+            o.set(p + "BUILD_ORIGIN_KEY", doc?.member("node_id")?.stringValue ?? "")
+            o.set(p + "BUILD_ORIGIN_OWNER_KEY", doc?.member("owner")?.member("node_id")?.stringValue ?? "")
+        case .success(let r):
+            o.addFailedKeys(keys, code: "GITHUB_API_ERROR", error: "HTTP \(r.status) from \(url)", description: desc)
+        case .failure(let f):
+            o.addFailedKeys(keys, code: "GITHUB_API_EXCEPTION", error: f.message, description: desc)
+        }
         return o
     }
 

@@ -88,7 +88,8 @@ public final class Collector: Sendable {
         }
         o.setIfNotEmpty("INJECTOR_ARGV", .array(c.positionalArgs.map { .string($0) }))
         if c.wants("INJECTOR_ENV") { o.setIfNotEmpty("INJECTOR_ENV", .object(c.envFilter.apply(c.environment))) }
-        o.mergeMissing(CIBuildKeys.collect(environment: c.environment, prefix: ""))
+        let ghTimeout = c.wants("BUILD_ORIGIN_KEY", "BUILD_ORIGIN_OWNER_KEY") ? 3000 : nil
+        o.mergeCollected(CIBuildKeys.collect(environment: c.environment, prefix: "", githubAPITimeoutMs: ghTimeout))
         o.mergeCollected(AWSServices.ecsAtChalkTime(context: c))
         return o
     }
@@ -148,7 +149,8 @@ public final class Collector: Sendable {
         if c.wants("_OP_ANCESTOR_ARGVS") {
             o.setIfNotEmpty("_OP_ANCESTOR_ARGVS", .array(ProcFS.ancestorArgvs().map { .array($0.map { .string($0) }) }))
         }
-        o.mergeMissing(CIBuildKeys.collect(environment: c.environment, prefix: "_"))
+        let ghTimeout = c.wants("_BUILD_ORIGIN_KEY", "_BUILD_ORIGIN_OWNER_KEY") ? 3000 : nil
+        o.mergeCollected(CIBuildKeys.collect(environment: c.environment, prefix: "_", githubAPITimeoutMs: ghTimeout))
         for p in c.searchPaths {
             if let info = git.repository(containing: FileIO.absolute(p)) {
                 o.mergeMissing(info.keys(prefix: "_", includeVCSDir: false))

@@ -12,9 +12,13 @@ enum FileIO {
 
     /// Reads up to `limit` bytes of `path`. nil when it can't be opened or read.
     static func readBytes(_ path: String, limit: Int = defaultLimit) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO planted where a file is expected must not block the open; only
+        // regular files are read (procfs and sysfs files are regular too).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
@@ -59,6 +63,12 @@ enum FileIO {
     }
 
     /// Names in a directory (without `.` and `..`), unsorted; empty when unreadable.
+    /// A directory itself, not a symlink to one (`lstat`).
+    static func isRealDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
     static func listDirectory(_ path: String) -> [String] {
         guard let d = opendir(path) else { return [] }
         defer { closedir(d) }

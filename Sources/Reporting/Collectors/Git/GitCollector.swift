@@ -147,8 +147,11 @@ struct GitReader {
     /// ties broken by the greater name, as Chalk picks it.
     func latestTag(refs: GitRefs, store: GitObjectStore, commit: String) -> GitRepoInfo.Tag? {
         var best: GitRepoInfo.Tag?
-        for (name, target) in refs.allTags() {
+        for (name, ref) in refs.allTags() {
+            let target = ref.target
             var candidate: GitRepoInfo.Tag
+            // packed-refs already says where an annotated tag points: skip reading other tags.
+            if let p = ref.peeled, p != commit { continue }
             if target == commit {
                 candidate = GitRepoInfo.Tag(name: name, annotated: false)
             } else {

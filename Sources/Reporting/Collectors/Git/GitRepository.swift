@@ -48,18 +48,32 @@ struct GitLayout: Equatable {
 struct GitRefs {
     let layout: GitLayout
     let packed: [String: String]
+    /// For packed annotated tags: the commit they peel to (the `^<id>` line after them).
+    let peeled: [String: String]
 
     init(layout: GitLayout) {
         self.layout = layout
-        var packed: [String: String] = [:]
+        var packed: [String: String] = [:], peeled: [String: String] = [:]
+        var last: String?
         if let text = FileIO.readText(FileIO.join(layout.commonDir, "packed-refs"), limit: 64 << 20) {
             for line in text.split(separator: "\n") {
-                if line.hasPrefix("#") || line.hasPrefix("^") { continue }
+                if line.hasPrefix("#") { continue }
+                if line.hasPrefix("^") {
+                    let id = String(line.dropFirst()).trimmed.lowercased()
+                    if let last, Self.isObjectID(id) { peeled[last] = id }
+                    continue
+                }
                 let parts = line.split(separator: " ", maxSplits: 1)
-                if parts.count == 2, parts[0].count == 40 { packed[String(parts[1]).trimmed] = String(parts[0]) }
+                last = nil
+                if parts.count == 2, Self.isObjectID(String(parts[0])) {
+                    let name = String(parts[1]).trimmed
+                    packed[name] = String(parts[0]).lowercased()
+                    last = name
+                }
             }
         }
         self.packed = packed
+        self.peeled = peeled
     }
 
     /// The object id `name` points to, following symbolic refs. nil when unresolvable.
@@ -84,16 +98,22 @@ struct GitRefs {
         return nil
     }
 
-    /// Every tag: name (without `refs/tags/`) → the id the ref holds. Loose refs win.
-    func allTags() -> [String: String] {
-        var tags: [String: String] = [:]
-        for (ref, oid) in packed where ref.hasPrefix("refs/tags/") { tags[String(ref.dropFirst(10))] = oid }
+    /// A tag ref: the id it holds and, when packed-refs recorded it, the commit it peels to.
+    struct TagRef { var target: String; var peeled: String? }
+
+    /// Every tag: name (without `refs/tags/`) → its ref. Loose refs win over packed ones.
+    func allTags() -> [String: TagRef] {
+        var tags: [String: TagRef] = [:]
+        for (ref, oid) in packed where ref.hasPrefix("refs/tags/") { tags[String(ref.dropFirst(10))] = TagRef(target: oid, peeled: peeled[ref]) }
         func walk(_ dir: String, _ prefix: String, _ depth: Int) {
             guard depth < 32 else { return }
             for name in FileIO.listDirectory(dir) {
                 let p = FileIO.join(dir, name)
-                if FileIO.isDirectory(p) { walk(p, prefix + name + "/", depth + 1); continue }
-                if let s = FileIO.readText(p, limit: 4096)?.trimmed, Self.isObjectID(s) { tags[prefix + name] = s.lowercased() }
+                // Symlinked directories are not followed (no loops in hostile repositories).
+                if FileIO.isRealDirectory(p) { walk(p, prefix + name + "/", depth + 1); continue }
+                if let s = FileIO.readText(p, limit: 4096)?.trimmed, Self.isObjectID(s) {
+                    tags[prefix + name] = TagRef(target: s.lowercased(), peeled: nil)
+                }
             }
         }
         walk(FileIO.join(layout.commonDir, "refs/tags"), "", 0)
