@@ -70,7 +70,7 @@ import CBuildInfo
                                                      positionalArgs: ["a"], commandFlags: ["--log-level=trace"]))
         let o = c.runTimeHost()
         #expect(o["_OP_HOSTNAME"]?.stringValue == (try run("/bin/hostname", [])))
-        #expect(o["_OP_PLATFORM"]?.stringValue == HostFacts.platform)
+        #expect(o["_OP_PLATFORM"]?.stringValue == SystemFacts.platform)
         #expect(o["_OP_CHALKER_VERSION"]?.stringValue == "0.1.0")
         #expect(o["_OP_CHALKER_COMMIT_ID"]?.stringValue == String(cString: chalk_build_commit()))
         #expect(o["_OP_HOST_RELEASE"]?.stringValue == (try run("/bin/uname", ["-r"])))

@@ -57,6 +57,29 @@ import Marking
         #expect(o["_PROCESS_DETAIL"]?.objectValue?["name"] == "sleep")
     }
 
+    @Test func allProcessesAndLoadInfoOnlyWhenAskedFor() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        p.arguments = ["30"]
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        usleep(100_000)
+        #expect(F.collector().runTimeHost()["_OP_ALL_PS_INFO"] == nil)  // off unless named
+        let c = Collector(context: CollectionContext(chalkVersion: "0", environment: [:], wantedKeys: ["_OP_ALL_PS_INFO", "_OP_CPU_INFO"]))
+        let o = c.runTimeHost()
+        let ps = try #require(o["_OP_ALL_PS_INFO"]?.objectValue)
+        let mine = try #require(ps[String(p.processIdentifier)]?.objectValue)
+        #expect(mine["name"] == "sleep")
+        #expect(mine["argv"] == .array(["/bin/sleep", "30"]))
+        #expect(mine["ppid"]?.intValue == Int64(getpid()))
+        #expect(mine["mounts"] == nil && mine["fds"] == nil)
+        #expect(ps[String(getpid())] != nil)
+        let cpu = try #require(o["_OP_CPU_INFO"]?.objectValue)
+        #expect(cpu["load"]?.member("1") != nil && (cpu["total_procs"]?.intValue ?? 0) > 0)
+        // Only the explicitly wanted keys: no cloud, no _ENV.
+        #expect(o["_ENV"] == nil)
+    }
+
     @Test func vanishedProcessGivesNoKeys() {
         #expect(F.collector().runTimeArtifact(path: nil, pid: 0x3fff_fff0).isEmpty)
     }

@@ -139,7 +139,7 @@ public enum CIBuildKeys {
     static func readOrCreateExclusive(_ path: String) -> String? {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd >= 0 {
-            let id = HostFacts.randomHex64()
+            let id = SystemFacts.randomHex64()
             let ok = Array(id.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == id.utf8.count
             close(fd)
             if ok { return id }

@@ -145,13 +145,13 @@ enum CloudMetadata {
             return o
         }
         let headers = ["X-aws-ec2-metadata-token": token]
-        let deadline = HostFacts.monotonicMilliseconds() + awsBudgetMs
+        let deadline = SystemFacts.monotonicMilliseconds() + awsBudgetMs
         var cache: [String: String?] = [:]
         // GET one path (404 or an error = absent); each path at most once per report.
         func get(_ path: String) -> String? {
             if let hit = cache[path] { return hit }
             var body: String? = nil
-            if HostFacts.monotonicMilliseconds() < deadline {
+            if SystemFacts.monotonicMilliseconds() < deadline {
                 switch MetadataHTTP.request("GET", base + path, headers: headers, timeoutMs: timeout, retries: 2) {
                 case .success(let r) where r.ok: body = r.text.trimmed
                 case .success(let r) where r.status == 404: body = nil
@@ -195,7 +195,7 @@ enum CloudMetadata {
                 o.setIfNotEmpty("_AWS_SECURITY_GROUP_IDS", .array(ids.split(separator: "\n").map { .string(String($0)) }))
             }
         }
-        if HostFacts.monotonicMilliseconds() >= deadline {
+        if SystemFacts.monotonicMilliseconds() >= deadline {
             o.addFailedKeys(["_OP_CLOUD_METADATA"], code: "IMDS_TIMEOUT", error: "gave up after \(awsBudgetMs) ms",
                             description: "IMDSv2 answered too slowly; some keys were not collected.")
         }

@@ -32,12 +32,17 @@ public struct CollectionContext: Sendable {
                 argv: [String] = [], positionalArgs: [String] = [], commandFlags: [String] = [],
                 envFilter: EnvFilter = EnvFilter(), searchPaths: [String] = [], wantedKeys: Set<String>? = nil,
                 cloud: CloudSettings? = nil) {
-        let env = environment ?? HostFacts.processEnvironment()
+        let env = environment ?? SystemFacts.processEnvironment()
         self.chalkVersion = chalkVersion; self.time = time; self.environment = env; self.argv = argv
         self.positionalArgs = positionalArgs; self.commandFlags = commandFlags; self.envFilter = envFilter
         self.searchPaths = searchPaths; self.wantedKeys = wantedKeys
         self.cloud = cloud ?? CloudSettings(environment: env)
     }
+
+    /// Whether `key` is wanted by name. Keys that every default template leaves off and that
+    /// cost real work (`_OP_ALL_PS_INFO`, `_OP_CPU_INFO`) are collected only when asked for
+    /// explicitly, even when `wantedKeys` is nil.
+    public func wantsExplicitly(_ key: String) -> Bool { wantedKeys?.contains(key) ?? false }
 
     /// Whether any of `keys` is wanted.
     public func wants(_ keys: String...) -> Bool {
@@ -69,14 +74,14 @@ public final class Collector: Sendable {
         let c = context
         o.setIfNotEmpty("CHALK_VERSION", .string(c.chalkVersion))
         o.setIfNotEmpty("INJECTOR_VERSION", .string(c.chalkVersion))
-        o.setIfNotEmpty("INJECTOR_COMMIT_ID", .string(HostFacts.buildCommit))
+        o.setIfNotEmpty("INJECTOR_COMMIT_ID", .string(SystemFacts.buildCommit))
         o["TIMESTAMP_WHEN_CHALKED"] = .int(c.time.milliseconds)
         o.setIfNotEmpty("DATETIME_WHEN_CHALKED", .string(c.time.dateTime))
         o.setIfNotEmpty("DATE_CHALKED", .string(c.time.date))
         o.setIfNotEmpty("TIME_CHALKED", .string(c.time.time))
         o.setIfNotEmpty("TZ_OFFSET_WHEN_CHALKED", .string(c.time.tzOffset))
-        o.setIfNotEmpty("PLATFORM_WHEN_CHALKED", .string(HostFacts.platform))
-        if let u = HostFacts.uname() {
+        o.setIfNotEmpty("PLATFORM_WHEN_CHALKED", .string(SystemFacts.platform))
+        if let u = SystemFacts.uname() {
             o.setIfNotEmpty("HOST_SYSNAME_WHEN_CHALKED", .string(u.sysname))
             o.setIfNotEmpty("HOST_NODENAME_WHEN_CHALKED", .string(u.nodename))
             o.setIfNotEmpty("HOST_RELEASE_WHEN_CHALKED", .string(u.release))
@@ -84,7 +89,7 @@ public final class Collector: Sendable {
             o.setIfNotEmpty("HOST_MACHINE_WHEN_CHALKED", .string(u.machine))
         }
         if c.wants("PUBLIC_IPV4_ADDR_WHEN_CHALKED") {
-            o.setIfNotEmpty("PUBLIC_IPV4_ADDR_WHEN_CHALKED", HostFacts.localIPv4Address().map { .string($0) })
+            o.setIfNotEmpty("PUBLIC_IPV4_ADDR_WHEN_CHALKED", SystemFacts.localIPv4Address().map { .string($0) })
         }
         o.setIfNotEmpty("INJECTOR_ARGV", .array(c.positionalArgs.map { .string($0) }))
         if c.wants("INJECTOR_ENV") { o.setIfNotEmpty("INJECTOR_ENV", .object(c.envFilter.apply(c.environment))) }
@@ -98,7 +103,7 @@ public final class Collector: Sendable {
     /// the git keys of the repository holding it, and `CODE_OWNERS`.
     public func chalkTimeArtifact(path: String) -> ChalkObject {
         var o = ChalkObject()
-        o["CHALK_RAND"] = .string(HostFacts.randomHex64())
+        o["CHALK_RAND"] = .string(SystemFacts.randomHex64())
         let abs = FileIO.absolute(path)
         if let info = git.repository(containing: abs) {
             o.merge(info.keys(prefix: "", includeVCSDir: true))
@@ -115,21 +120,21 @@ public final class Collector: Sendable {
     public func runTimeHost() -> ChalkObject {
         var o = ChalkObject()
         let c = context
-        o.setIfNotEmpty("_EXEC_ID", .string(HostFacts.execID))
+        o.setIfNotEmpty("_EXEC_ID", .string(SystemFacts.execID))
         o.setIfNotEmpty("_OP_CHALKER_VERSION", .string(c.chalkVersion))
-        o.setIfNotEmpty("_OP_CHALKER_COMMIT_ID", .string(HostFacts.buildCommit))
-        o.setIfNotEmpty("_OP_PLATFORM", .string(HostFacts.platform))
-        let exe = HostFacts.executablePath() ?? c.argv.first ?? ""
+        o.setIfNotEmpty("_OP_CHALKER_COMMIT_ID", .string(SystemFacts.buildCommit))
+        o.setIfNotEmpty("_OP_PLATFORM", .string(SystemFacts.platform))
+        let exe = SystemFacts.executablePath() ?? c.argv.first ?? ""
         o.setIfNotEmpty("_OP_EXE_NAME", .string(FileIO.baseName(exe)))
         o.setIfNotEmpty("_OP_EXE_PATH", .string(exe.contains("/") ? FileIO.parent(exe) : ""))
         o.setIfNotEmpty("_OP_ARGV", .array(([exe] + c.argv.dropFirst()).map { .string($0) }))
         o.setIfNotEmpty("_ARGV", .array(c.positionalArgs.map { .string($0) }))
         o.setIfNotEmpty("_OP_CMD_FLAGS", .array(c.commandFlags.map { .string($0) }))
-        o.setIfNotEmpty("_OP_HOSTNAME", HostFacts.hostname().map { .string($0) })
+        o.setIfNotEmpty("_OP_HOSTNAME", SystemFacts.hostname().map { .string($0) })
         if c.wants("_OP_PUBLIC_IPV4_ADDR") {
-            o.setIfNotEmpty("_OP_PUBLIC_IPV4_ADDR", HostFacts.localIPv4Address().map { .string($0) })
+            o.setIfNotEmpty("_OP_PUBLIC_IPV4_ADDR", SystemFacts.localIPv4Address().map { .string($0) })
         }
-        if let u = HostFacts.uname() {
+        if let u = SystemFacts.uname() {
             o.setIfNotEmpty("_OP_HOST_SYSNAME", .string(u.sysname))
             o.setIfNotEmpty("_OP_HOST_NODENAME", .string(u.nodename))
             o.setIfNotEmpty("_OP_HOST_RELEASE", .string(u.release))
@@ -141,14 +146,16 @@ public final class Collector: Sendable {
         o.setIfNotEmpty("_DATE", .string(c.time.date))
         o.setIfNotEmpty("_TIME", .string(c.time.time))
         o.setIfNotEmpty("_TZ_OFFSET", .string(c.time.tzOffset))
-        let mono = HostFacts.monotonicMilliseconds()
+        let mono = SystemFacts.monotonicMilliseconds()
         o["_MONOTIME"] = .int(mono)
-        o["_SINCE_MONOTIME"] = .int(mono - HostFacts.processStart.monoMs)
-        o["_SINCE_TIMESTAMP"] = .int(c.time.milliseconds - HostFacts.processStart.wallMs)
+        o["_SINCE_MONOTIME"] = .int(mono - SystemFacts.processStart.monoMs)
+        o["_SINCE_TIMESTAMP"] = .int(c.time.milliseconds - SystemFacts.processStart.wallMs)
         if c.wants("_ENV") { o.setIfNotEmpty("_ENV", .object(c.envFilter.apply(c.environment))) }
         if c.wants("_OP_ANCESTOR_ARGVS") {
             o.setIfNotEmpty("_OP_ANCESTOR_ARGVS", .array(ProcFS.ancestorArgvs().map { .array($0.map { .string($0) }) }))
         }
+        if c.wantsExplicitly("_OP_ALL_PS_INFO") { o.setIfNotEmpty("_OP_ALL_PS_INFO", .object(ProcFS.allProcesses())) }
+        if c.wantsExplicitly("_OP_CPU_INFO") { o.setIfNotEmpty("_OP_CPU_INFO", .object(ProcFS.loadInfo())) }
         let ghTimeout = c.wants("_BUILD_ORIGIN_KEY", "_BUILD_ORIGIN_OWNER_KEY") ? 3000 : nil
         o.mergeCollected(CIBuildKeys.collect(environment: c.environment, prefix: "_", githubAPITimeoutMs: ghTimeout))
         for p in c.searchPaths {

@@ -50,6 +50,10 @@ public enum ProcFS {
 
     /// The `_PROCESS_*` keys for `pid`.
     public static func processKeys(pid: Int32, wantDetail: Bool = false) -> ChalkObject {
+        processKeys(pid: pid, wantDetail: wantDetail, includeTables: true)
+    }
+
+    static func processKeys(pid: Int32, wantDetail: Bool, includeTables: Bool) -> ChalkObject {
         let dir = "/proc/\(pid)"
         var o = ChalkObject()
         guard FileIO.isDirectory(dir) else { return o }
@@ -85,8 +89,10 @@ public enum ProcFS {
                 o.set("_PROCESS_SECCOMP_STATUS", ["0": "disabled", "1": "strict", "2": "filter"][v] ?? "unknown")
             }
         }
-        o.setIfNotEmpty("_PROCESS_FD_INFO", .object(fdInfo(dir)))
-        o.setIfNotEmpty("_PROCESS_MOUNT_INFO", .array(mountInfo(dir)))
+        if includeTables {
+            o.setIfNotEmpty("_PROCESS_FD_INFO", .object(fdInfo(dir)))
+            o.setIfNotEmpty("_PROCESS_MOUNT_INFO", .array(mountInfo(dir)))
+        }
         if wantDetail { o.setIfNotEmpty("_PROCESS_DETAIL", .object(detail(pid: pid, keys: o))) }
         return o
     }
@@ -171,9 +177,33 @@ public enum ProcFS {
             if let cmd = FileIO.readBytes("/proc/\(current)/cmdline", limit: 1 << 20) {
                 var args = cmd.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
                 if args.last == "" { args.removeLast() }
-                out.append(args)
+                if !args.isEmpty { out.append(args) }  // kernel threads have no argv
             }
         }
         return out
+    }
+
+    /// `_OP_ALL_PS_INFO`: pid → the `_PROCESS_DETAIL` record (without mounts and fds) of every
+    /// process in /proc.
+    public static func allProcesses() -> ChalkObject {
+        var out = ChalkObject()
+        let pids = FileIO.listDirectory("/proc").compactMap { Int32($0) }.sorted()
+        for pid in pids.prefix(65536) {
+            var keys = processKeys(pid: pid, wantDetail: false, includeTables: false)
+            guard !keys.isEmpty else { continue }  // exited meanwhile
+            keys = detail(pid: pid, keys: keys)
+            out[String(pid)] = .object(keys)
+        }
+        return out
+    }
+
+    /// `_OP_CPU_INFO` from /proc/loadavg: `{"load": {"1","5","15"}, "runnable_procs", "total_procs", "lastpid"}`.
+    public static func loadInfo() -> ChalkObject {
+        let parts = (FileIO.readText("/proc/loadavg", limit: 4096) ?? "").trimmed.split(separator: " ")
+        guard parts.count == 5, let l1 = Double(parts[0]), let l5 = Double(parts[1]), let l15 = Double(parts[2]) else { return [:] }
+        let rt = parts[3].split(separator: "/")
+        guard rt.count == 2, let running = Int64(rt[0]), let total = Int64(rt[1]), let last = Int64(parts[4]) else { return [:] }
+        return ["load": .object(["1": .float(l1), "5": .float(l5), "15": .float(l15)]),
+                "runnable_procs": .int(running), "total_procs": .int(total), "lastpid": .int(last)]
     }
 }

@@ -24,7 +24,7 @@ final class GitObjectStore {
     static let maxDeltaDepth = 1000
 
     private let objectDirs: [String]
-    private var packs: [Pack]?
+    private var packs: [GitPack]?
 
     init(objectsDir: String) {
         var dirs = [objectsDir]
@@ -56,14 +56,14 @@ final class GitObjectStore {
         return nil
     }
 
-    private func loadPacks() -> [Pack] {
+    private func loadPacks() -> [GitPack] {
         if let packs { return packs }
-        var found: [Pack] = []
+        var found: [GitPack] = []
         for dir in objectDirs {
             let packDir = dir + "/pack"
             for name in FileIO.listDirectory(packDir).sorted() where name.hasSuffix(".idx") {
                 let base = packDir + "/" + name.dropLast(4)
-                if let p = Pack(idxPath: base + ".idx", packPath: base + ".pack") { found.append(p) }
+                if let p = GitPack(idxPath: base + ".idx", packPath: base + ".pack") { found.append(p) }
             }
         }
         packs = found
@@ -137,7 +137,7 @@ final class MappedFile {
 }
 
 /// One packfile and its version-2 index (https://git-scm.com/docs/pack-format).
-final class Pack {
+final class GitPack {
     let idx: MappedFile
     let pack: MappedFile
     let objectCount: Int

@@ -181,7 +181,7 @@ struct GitSignature {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let c = CivilTime(seconds: seconds + Int64(offsetSeconds))
-        return "\(days[c.weekday]) \(months[c.month - 1]) \(c.day) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)) \(c.year) \(offset)"
+        return "\(days[c.weekday]) \(months[c.month - 1]) \(c.day) \(zeroPadded(c.hour, 2)):\(zeroPadded(c.minute, 2)):\(zeroPadded(c.second, 2)) \(c.year) \(offset)"
     }
 }
 

@@ -37,28 +37,28 @@ public struct OperationTime: Sendable, Equatable {
         var t = time_t(secs)
         var tmv = tm()
         localtime_r(&t, &tmv)
-        date = "\(pad(Int(tmv.tm_year) + 1900, 4))-\(pad(Int(tmv.tm_mon) + 1, 2))-\(pad(Int(tmv.tm_mday), 2))"
-        time = "\(pad(Int(tmv.tm_hour), 2)):\(pad(Int(tmv.tm_min), 2)):\(pad(Int(tmv.tm_sec), 2)).\(pad(millis, 3))"
-        tzOffset = formatOffset(seconds: Int(tmv.tm_gmtoff), colon: true)
+        date = "\(zeroPadded(Int(tmv.tm_year) + 1900, 4))-\(zeroPadded(Int(tmv.tm_mon) + 1, 2))-\(zeroPadded(Int(tmv.tm_mday), 2))"
+        time = "\(zeroPadded(Int(tmv.tm_hour), 2)):\(zeroPadded(Int(tmv.tm_min), 2)):\(zeroPadded(Int(tmv.tm_sec), 2)).\(zeroPadded(millis, 3))"
+        tzOffset = utcOffsetText(seconds: Int(tmv.tm_gmtoff), colon: true)
     }
 }
 
 /// Zero-padded decimal.
-func pad(_ v: Int, _ width: Int) -> String {
+func zeroPadded(_ v: Int, _ width: Int) -> String {
     let s = String(abs(v))
     let body = s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     return v < 0 ? "-" + body : body
 }
 
 /// `+hh:mm` (colon) or `+hhmm` (git style) for an offset east of UTC in seconds.
-func formatOffset(seconds: Int, colon: Bool) -> String {
+func utcOffsetText(seconds: Int, colon: Bool) -> String {
     let sign = seconds < 0 ? "-" : "+"
     let m = abs(seconds) / 60
-    return sign + pad(m / 60, 2) + (colon ? ":" : "") + pad(m % 60, 2)
+    return sign + zeroPadded(m / 60, 2) + (colon ? ":" : "") + zeroPadded(m % 60, 2)
 }
 
 /// Facts about this host and this chalk binary.
-public enum HostFacts {
+public enum SystemFacts {
     /// `PLATFORM_WHEN_CHALKED` / `_OP_PLATFORM`: `uname -o` + " " + `uname -m` of the build,
     /// fixed at compile time as in Chalk (spec/config.md §4.3).
     public static let platform: String = {
