@@ -87,6 +87,15 @@ import CBuildInfo
         #expect(o["_TIMESTAMP"]?.intValue == c.context.time.milliseconds)
         #expect(o["_DATETIME"]?.stringValue == c.context.time.dateTime)
         #expect((o["_MONOTIME"]?.intValue ?? 0) > 0)
+        // Measured from this process's real start (the test runner started well before).
+        let since = try #require(o["_SINCE_TIMESTAMP"]?.intValue)
+        let sinceMono = try #require(o["_SINCE_MONOTIME"]?.intValue)
+        #expect(since > 0 && sinceMono > 0 && abs(since - sinceMono) < 2000)
+        let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
+        let startMs = Int64(fields[19])! * 1000 / Int64(sysconf(Int32(_SC_CLK_TCK)))
+        let uptimeMs = Int64(Double(try String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ")[0])! * 1000)
+        #expect(abs((uptimeMs - startMs) - sinceMono) < 3000)
         // The ancestors of this test process include its parent's command line.
         let parent = getppid()
         let parentArgv = try String(contentsOfFile: "/proc/\(parent)/cmdline", encoding: .utf8)

@@ -115,8 +115,19 @@ public enum SystemFacts {
     /// reports (spec/exec.md §3.2).
     public static let execID: String = randomHex64()
 
-    /// The wall-clock and monotonic instants at which this process started (first use).
-    static let processStart: (wallMs: Int64, monoMs: Int64) = (OperationTime.now().milliseconds, monotonicMilliseconds())
+    /// The wall-clock and monotonic instants at which this process started: its start time in
+    /// `/proc/self/stat` (ticks since boot) against CLOCK_BOOTTIME now. Falls back to the first
+    /// use when /proc is unreadable.
+    static let processStart: (wallMs: Int64, monoMs: Int64) = {
+        let wall = OperationTime.now().milliseconds, mono = monotonicMilliseconds()
+        var boot = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        let bootMs = Int64(boot.tv_sec) * 1000 + Int64(boot.tv_nsec) / 1_000_000
+        guard let text = FileIO.readText("/proc/self/stat", limit: 65536), let st = ProcFS.Stat(text),
+              let startSecs = st.seconds(22) else { return (wall, mono) }
+        let age = max(0, bootMs - Int64(startSecs * 1000))
+        return (wall - age, mono - age)
+    }()
 
     /// CLOCK_MONOTONIC in milliseconds (`_MONOTIME`).
     public static func monotonicMilliseconds() -> Int64 {
