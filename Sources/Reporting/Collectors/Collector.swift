@@ -59,6 +59,18 @@ public struct CollectionContext: Sendable {
 /// Nothing here can hang: file reads are bounded, network calls (cloud metadata, Kubernetes
 /// manifest) have tight timeouts and happen only when the environment shows signs of that
 /// service (RULINGS 13).
+///
+/// Typical use:
+/// ```swift
+/// let collector = Collector(context: CollectionContext(chalkVersion: version, argv: CommandLine.arguments,
+///                                                      searchPaths: paths, wantedKeys: templateKeys))
+/// // insert: one host object per run, one artifact object per file; the mark template filters both.
+/// var keys = collector.chalkTimeHost()
+/// keys.merge(collector.chalkTimeArtifact(path: file))
+/// // exec (reporter thread): host keys once, the workload's item with its pid.
+/// let host = collector.runTimeHost()
+/// let item = collector.runTimeArtifact(path: exePath, pid: workloadPID)
+/// ```
 public final class Collector: Sendable {
     public let context: CollectionContext
     private let git = GitCollector()
