@@ -50,18 +50,27 @@ import CBuildInfo
         for r in rands { #expect(r.count == 16 && r.allSatisfy { "0123456789abcdef".contains($0) }) }
     }
 
-    @Test func dateTimeFormatInAnotherZone() {
-        let old = ProcessInfo.processInfo.environment["TZ"]
-        setenv("TZ", "America/New_York", 1); tzset()
-        defer { if let old { setenv("TZ", old, 1) } else { unsetenv("TZ") }; tzset() }
-        // The spec's example instant.
-        let t = OperationTime(milliseconds: 1_710_356_598_901)
+    @Test func dateTimeFormatAtOtherOffsets() {
+        // The spec's example instant, at New York's summer offset.
+        let t = OperationTime(milliseconds: 1_710_356_598_901, utcOffsetSeconds: -4 * 3600)
         #expect(t.dateTime == "2024-03-13T15:03:18.901-04:00")
         #expect(t.date == "2024-03-13" && t.time == "15:03:18.901" && t.tzOffset == "-04:00")
-        setenv("TZ", "Asia/Kolkata", 1); tzset()
-        #expect(OperationTime(milliseconds: 5).dateTime == "1970-01-01T05:30:00.005+05:30")
-        setenv("TZ", "UTC", 1); tzset()
-        #expect(OperationTime(milliseconds: -1).dateTime == "1969-12-31T23:59:59.999+00:00")
+        #expect(OperationTime(milliseconds: 5, utcOffsetSeconds: 19800).dateTime == "1970-01-01T05:30:00.005+05:30")
+        #expect(OperationTime(milliseconds: -1, utcOffsetSeconds: 0).dateTime == "1969-12-31T23:59:59.999+00:00")
+        #expect(OperationTime(milliseconds: 951_782_400_000, utcOffsetSeconds: 0).date == "2000-02-29")  // leap day
+    }
+
+    /// The local-zone path agrees with Foundation over many instants (zone of this machine).
+    @Test func localZoneMatchesFoundation() {
+        let fmt = DateFormatter()
+        fmt.locale = Locale(identifier: "en_US_POSIX")
+        fmt.timeZone = TimeZone.current
+        fmt.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSxxx"
+        var ms: Int64 = 0
+        for _ in 0..<500 {
+            ms = (ms &* 6364136223846793005 &+ 1442695040888963407) & 0x3_ffff_ffff_ff  // up to ~2109
+            #expect(OperationTime(milliseconds: ms).dateTime == fmt.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)))
+        }
     }
 
     @Test func runTimeHostKeys() throws {

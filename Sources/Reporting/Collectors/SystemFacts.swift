@@ -31,15 +31,22 @@ public struct OperationTime: Sendable, Equatable {
 
     /// The instant `milliseconds` since the epoch, rendered in the process's local zone (`TZ`).
     public init(milliseconds: Int64) {
-        self.milliseconds = milliseconds
         let secs = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let millis = Int(milliseconds - secs * 1000)
         var t = time_t(secs)
         var tmv = tm()
         localtime_r(&t, &tmv)
-        date = "\(zeroPadded(Int(tmv.tm_year) + 1900, 4))-\(zeroPadded(Int(tmv.tm_mon) + 1, 2))-\(zeroPadded(Int(tmv.tm_mday), 2))"
-        time = "\(zeroPadded(Int(tmv.tm_hour), 2)):\(zeroPadded(Int(tmv.tm_min), 2)):\(zeroPadded(Int(tmv.tm_sec), 2)).\(zeroPadded(millis, 3))"
-        tzOffset = utcOffsetText(seconds: Int(tmv.tm_gmtoff), colon: true)
+        self.init(milliseconds: milliseconds, utcOffsetSeconds: Int(tmv.tm_gmtoff))
+    }
+
+    /// The instant rendered at a fixed UTC offset (seconds east of UTC).
+    init(milliseconds: Int64, utcOffsetSeconds: Int) {
+        self.milliseconds = milliseconds
+        let secs = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let millis = Int(milliseconds - secs * 1000)
+        let c = CivilTime(seconds: secs + Int64(utcOffsetSeconds))
+        date = "\(zeroPadded(c.year, 4))-\(zeroPadded(c.month, 2))-\(zeroPadded(c.day, 2))"
+        time = "\(zeroPadded(c.hour, 2)):\(zeroPadded(c.minute, 2)):\(zeroPadded(c.second, 2)).\(zeroPadded(millis, 3))"
+        tzOffset = utcOffsetText(seconds: utcOffsetSeconds, colon: true)
     }
 }
 
