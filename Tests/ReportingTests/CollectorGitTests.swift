@@ -206,6 +206,25 @@ import Marking
         #expect(tagged["TAG_MESSAGE"]?.stringValue == "tag 30")
     }
 
+    /// VCS_MISSING_FILES against `git ls-files --deleted`, for index versions 2, 3 and 4.
+    @Test(arguments: [2, 3, 4]) func missingTrackedFiles(indexVersion: Int) throws {
+        let dir = try makeRepo()
+        defer { TestSupport.removeTree(dir) }
+        try F.sh("""
+            mkdir -p deep/er && for i in 1 2 3 4 5; do echo $i > deep/er/file-$i.txt; echo $i > deep/f$i; done
+            git add . && git commit -q -m more
+            git update-index --index-version \(indexVersion)
+            \(indexVersion == 3 ? "git update-index --skip-worktree deep/f5 && rm deep/f5 && git update-index --intent-to-add a.txt" : ":")
+            rm tool.sh deep/er/file-2.txt deep/f3 && ln -s nowhere deep/f4.link
+            """, in: dir)
+        let o = F.collector().chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        let expected = try F.sh("git ls-files --deleted", in: dir).split(separator: "\n").map { ChalkValue.string(String($0)) }
+        #expect(expected.count == 3)
+        #expect(o["VCS_MISSING_FILES"] == .array(expected))
+        let host = F.collector(searchPaths: [dir.path]).runTimeHost()
+        #expect(host["_VCS_MISSING_FILES"] == .array(expected))
+    }
+
     @Test func emptyRepositoryAndNoRepositoryGiveNoGitKeys() throws {
         let dir = try F.tempDir("git-empty")
         defer { TestSupport.removeTree(dir) }

@@ -52,6 +52,12 @@ enum FileIO {
         return stat(path, &st) == 0
     }
 
+    /// Whether anything (even a dangling symlink) exists at `path` (`lstat`).
+    static func lexists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

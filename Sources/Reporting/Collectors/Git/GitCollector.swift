@@ -27,6 +27,8 @@ struct GitRepoInfo: Sendable, Equatable {
     var message: String = ""
     var commitSigned = false
     var tag: Tag?
+    /// Tracked files missing from the work tree (`VCS_MISSING_FILES`).
+    var missingFiles: [String] = []
 
     /// The keys, with `prefix` "" (chalk time) or "_" (run-time twins).
     func keys(prefix p: String, includeVCSDir: Bool) -> ChalkObject {
@@ -57,6 +59,7 @@ struct GitRepoInfo: Sendable, Equatable {
             o[p + "TAG_SIGNED"] = .bool(tag.signed)
             o.set(p + "TAG_MESSAGE", tag.message)
         }
+        o.setIfNotEmpty(p + "VCS_MISSING_FILES", .array(missingFiles.map { .string($0) }))
         return o
     }
 
@@ -140,6 +143,7 @@ struct GitReader {
             Log.warn("git: \(layout.root): unable to read commit \(info.commitID)")
         }
         info.tag = latestTag(refs: refs, store: store, commit: info.commitID)
+        if layout.gitDir != layout.root { info.missingFiles = GitIndex.missingFiles(root: layout.root, gitDir: layout.gitDir) }
         return info
     }
 
