@@ -67,6 +67,13 @@ import Marking
         let gets = reqs.filter { $0.method == "GET" }
         #expect(!gets.isEmpty && gets.allSatisfy { ($0.headers["X-aws-ec2-metadata-token"] ?? "").hasPrefix("AQAEA") })
         #expect(Set(gets.map(\.path)).count == gets.count)
+        // A second report from the same collector (heartbeat, postexec) asks nothing again.
+        let c = collector(server: s, sys: sys)
+        let first = c.runTimeHost()
+        let count = s.requests.count
+        let second = c.runTimeHost()
+        #expect(s.requests.count == count)
+        #expect(first["_AWS_INSTANCE_ID"] == second["_AWS_INSTANCE_ID"] && second["_AWS_TAGS"] != nil)
     }
 
     @Test func awsServiceTypeEKSAndOnlyWantedKeys() throws {

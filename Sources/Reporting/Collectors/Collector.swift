@@ -74,6 +74,9 @@ public struct CollectionContext: Sendable {
 public final class Collector: Sendable {
     public let context: CollectionContext
     private let git = GitCollector()
+    /// Kubernetes, Lambda, ECS and cloud-metadata keys: asked once per Collector, so heartbeat
+    /// and postexec reports reuse what the exec report fetched instead of asking again.
+    private let environmentKeys = Mutex<ChalkObject?>(nil)
 
     public init(context: CollectionContext) { self.context = context }
 
@@ -176,13 +179,24 @@ public final class Collector: Sendable {
                 break
             }
         }
-        o.mergeCollected(Kubernetes.collect(context: c))
-        // Lambda and ECS (priority 2000 in Chalk) take precedence over the generic cloud
-        // metadata plugin for the keys they both set.
-        o.mergeCollected(AWSServices.lambda(environment: c.environment))
-        o.mergeCollected(AWSServices.ecs(context: c))
-        o.mergeCollected(CloudMetadata.collect(context: c))
+        o.mergeCollected(runTimeEnvironmentKeys())
         return o
+    }
+
+    /// The network-derived run-time host keys, collected on first use and then reused.
+    public func runTimeEnvironmentKeys() -> ChalkObject {
+        environmentKeys.withLock { cached in
+            if let cached { return cached }
+            let c = context
+            var o = Kubernetes.collect(context: c)
+            // Lambda and ECS (priority 2000 in Chalk) take precedence over the generic cloud
+            // metadata plugin for the keys they both set.
+            o.mergeCollected(AWSServices.lambda(environment: c.environment))
+            o.mergeCollected(AWSServices.ecs(context: c))
+            o.mergeCollected(CloudMetadata.collect(context: c))
+            cached = o
+            return o
+        }
     }
 
     /// Run-time artifact keys (RA) for an artifact at `path` (may be nil) and, in exec, the
