@@ -225,6 +225,46 @@ import Marking
         #expect(host["_VCS_MISSING_FILES"] == .array(expected))
     }
 
+    /// VCS_UNTRACKED_FILES and VCS_MODIFIED_FILES against git's own status commands.
+    @Test func untrackedAndModifiedFilesMatchGit() throws {
+        let dir = try makeRepo()
+        let home = try F.tempDir("git-home")
+        defer { TestSupport.removeTree(dir); TestSupport.removeTree(home) }
+        let env = ["HOME": home.path, "XDG_CONFIG_HOME": home.path]
+        try F.sh("""
+            printf '*.log\n!keep.log\n/build/\ndocs/**/*.tmp\ncache/\n# comment\n\nspace\\ \n' > .gitignore
+            mkdir -p sub src/build build docs/a/b cache newdir/deep inner a
+            printf '*.gen\n!special.gen\n' > sub/.gitignore
+            echo secret.txt >> .git/info/exclude
+            printf 'same\n' > same.txt && printf 'mode\n' > mode.sh && printf 'staged\n' > staged.txt && printf 'link\n' > link.txt
+            printf 'touch\n' > touched.txt && printf 'gone\n' > gone.txt
+            git add . && git commit -q -m 'status fixtures'
+            touch a.log keep.log build/out.o src/build/x docs/a/b/c.tmp docs/x.tmp cache/c sub/y.gen sub/special.gen secret.txt
+            touch newdir/deep/file a.txt2 a/b 'space ' zz.txt
+            (cd inner && git init -q . && touch f)
+            printf 'SAME\n' > same.txt
+            chmod +x mode.sh
+            printf 'changed\n' > staged.txt && git add staged.txt && printf 'staged\n' > staged.txt
+            rm link.txt && ln -s elsewhere link.txt
+            sleep 1 && touch touched.txt
+            rm gone.txt
+            """, in: dir, env: env)
+        let o = F.collector().chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        let untracked = try F.sh("git ls-files --others --exclude-standard --directory --no-empty-directory | sort", in: dir, env: env)
+        let gitUntracked = try F.sh("git ls-files --others --exclude-standard", in: dir, env: env)
+        // git lists nested repositories as "inner/"; everything else file by file.
+        #expect(untracked.contains("inner/") && gitUntracked.contains("inner/"))
+        let expectedUntracked = gitUntracked.split(separator: "\n").map { ChalkValue.string(String($0)) }
+        #expect(o["VCS_UNTRACKED_FILES"] == .array(expectedUntracked))
+        #expect(expectedUntracked.contains("keep.log") && expectedUntracked.contains("sub/special.gen")
+                && expectedUntracked.contains("src/build/x") && !expectedUntracked.contains("secret.txt"))
+        let modified = try F.sh("(git diff --name-only --diff-filter=MT; git diff --cached --name-only --diff-filter=MT) | sort -u",
+                                in: dir, env: env).split(separator: "\n").map { ChalkValue.string(String($0)) }
+        #expect(modified == ["link.txt", "mode.sh", "same.txt", "staged.txt"])
+        #expect(o["VCS_MODIFIED_FILES"] == .array(modified))
+        #expect(o["VCS_MISSING_FILES"] == .array(["gone.txt"]))
+    }
+
     @Test func emptyRepositoryAndNoRepositoryGiveNoGitKeys() throws {
         let dir = try F.tempDir("git-empty")
         defer { TestSupport.removeTree(dir) }

@@ -27,8 +27,11 @@ struct GitRepoInfo: Sendable, Equatable {
     var message: String = ""
     var commitSigned = false
     var tag: Tag?
-    /// Tracked files missing from the work tree (`VCS_MISSING_FILES`).
+    /// Tracked files missing from the work tree (`VCS_MISSING_FILES`), changed since HEAD
+    /// (`VCS_MODIFIED_FILES`) and present but neither tracked nor ignored (`VCS_UNTRACKED_FILES`).
     var missingFiles: [String] = []
+    var modifiedFiles: [String] = []
+    var untrackedFiles: [String] = []
 
     /// The keys, with `prefix` "" (chalk time) or "_" (run-time twins).
     func keys(prefix p: String, includeVCSDir: Bool) -> ChalkObject {
@@ -60,6 +63,8 @@ struct GitRepoInfo: Sendable, Equatable {
             o.set(p + "TAG_MESSAGE", tag.message)
         }
         o.setIfNotEmpty(p + "VCS_MISSING_FILES", .array(missingFiles.map { .string($0) }))
+        o.setIfNotEmpty(p + "VCS_MODIFIED_FILES", .array(modifiedFiles.map { .string($0) }))
+        o.setIfNotEmpty(p + "VCS_UNTRACKED_FILES", .array(untrackedFiles.map { .string($0) }))
         return o
     }
 
@@ -143,7 +148,19 @@ struct GitReader {
             Log.warn("git: \(layout.root): unable to read commit \(info.commitID)")
         }
         info.tag = latestTag(refs: refs, store: store, commit: info.commitID)
-        if layout.gitDir != layout.root { info.missingFiles = GitIndex.missingFiles(root: layout.root, gitDir: layout.gitDir) }
+        if layout.gitDir != layout.root, let entries = GitIndex.entries(indexFile: FileIO.join(layout.gitDir, "index")) {
+            var seen = Set<String>()
+            let tracked = entries.filter { !$0.skipWorktree && seen.insert($0.path).inserted }
+            info.missingFiles = tracked.map(\.path).filter { !FileIO.lexists(FileIO.join(layout.root, $0)) }
+            var head: [String: (UInt32, String)] = [:]
+            if let obj = commitObj, obj.kind == .commit, let tree = GitParsedObject(obj.body).header("tree") {
+                head = GitStatus.flattenTree(tree, store: store)
+            }
+            let fileMode = config.value("core", nil, "filemode")?.lowercased() != "false"
+            info.modifiedFiles = GitStatus.modifiedFiles(root: layout.root, entries: entries, head: head, fileMode: fileMode)
+            let ignore = GitIgnore(root: layout.root, commonDir: layout.commonDir, config: config)
+            info.untrackedFiles = GitStatus.untrackedFiles(root: layout.root, entries: entries, ignore: ignore)
+        }
         return info
     }
 

@@ -1,10 +1,22 @@
-/// The paths tracked in a git index file (`.git/index`, versions 2, 3 and 4; see
-/// https://git-scm.com/docs/index-format), used for `VCS_MISSING_FILES`: tracked files that are
-/// not on disk. Entries marked skip-worktree (sparse checkouts) are left out, as git does not
-/// count them as deleted.
+/// The entries of a git index file (`.git/index`, versions 2, 3 and 4; see
+/// https://git-scm.com/docs/index-format), for the work-tree status keys (`VCS_MISSING_FILES`,
+/// `VCS_MODIFIED_FILES`, `VCS_UNTRACKED_FILES`). Entries marked skip-worktree (sparse
+/// checkouts) are not counted as missing or modified, as git does not.
 enum GitIndex {
-    /// Tracked paths in index order, each once; nil when the index is absent or malformed.
-    static func trackedPaths(indexFile: String) -> [String]? {
+    struct Entry {
+        var path: String
+        var mode: UInt32
+        var oid: String
+        var size: UInt32
+        var mtimeSec: UInt32, mtimeNsec: UInt32
+        var ctimeSec: UInt32, ctimeNsec: UInt32
+        var stage: Int
+        var skipWorktree: Bool
+        var intentToAdd: Bool
+    }
+
+    /// Every index entry (all stages), in index order; nil when absent or malformed.
+    static func entries(indexFile: String) -> [Entry]? {
         guard let b = FileIO.readBytes(indexFile, limit: 512 << 20), b.count >= 12 + 20,
               b[0] == 0x44, b[1] == 0x49, b[2] == 0x52, b[3] == 0x43 else { return nil }  // "DIRC"
         func u32(_ at: Int) -> Int? {
@@ -18,17 +30,17 @@ enum GitIndex {
         guard let version = u32(4), (2...4).contains(version), let count = u32(8) else { return nil }
         let end = b.count - 20  // trailing checksum
         var p = 12
-        var paths: [String] = []
+        var out: [Entry] = []
         var previous: [UInt8] = []
-        var seen = Set<String>()
         for _ in 0..<count {
             let start = p
             guard p + 62 <= end, let flags = u16(p + 60) else { return nil }
             p += 62
-            var skipWorktree = false
+            var skipWorktree = false, intentToAdd = false
             if flags & 0x4000 != 0 {  // extended flags (v3+)
                 guard version >= 3, let ext = u16(p) else { return nil }
                 skipWorktree = ext & 0x4000 != 0
+                intentToAdd = ext & 0x2000 != 0
                 p += 2
             }
             var name: [UInt8]
@@ -53,15 +65,12 @@ enum GitIndex {
                 p = start + ((len + 8) & ~7)
             }
             previous = name
-            let path = String(decoding: name, as: UTF8.self)
-            if !skipWorktree, seen.insert(path).inserted { paths.append(path) }
+            out.append(Entry(path: String(decoding: name, as: UTF8.self), mode: UInt32(u32(start + 24) ?? 0),
+                             oid: GitObjectStore.hexString(b[(start + 40)..<(start + 60)]), size: UInt32(u32(start + 36) ?? 0),
+                             mtimeSec: UInt32(u32(start + 8) ?? 0), mtimeNsec: UInt32(u32(start + 12) ?? 0),
+                             ctimeSec: UInt32(u32(start) ?? 0), ctimeNsec: UInt32(u32(start + 4) ?? 0),
+                             stage: (flags >> 12) & 3, skipWorktree: skipWorktree, intentToAdd: intentToAdd))
         }
-        return paths
-    }
-
-    /// Tracked files under `root` that are not present on disk (`lstat` fails).
-    static func missingFiles(root: String, gitDir: String) -> [String] {
-        guard let paths = trackedPaths(indexFile: FileIO.join(gitDir, "index")) else { return [] }
-        return paths.filter { !FileIO.lexists(FileIO.join(root, $0)) }
+        return out
     }
 }
