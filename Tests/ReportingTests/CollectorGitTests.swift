@@ -265,6 +265,38 @@ import Marking
         #expect(o["VCS_MISSING_FILES"] == .array(["gone.txt"]))
     }
 
+    /// VCS_DIFF_STAT against `git diff --numstat HEAD`.
+    @Test func diffStatMatchesGitNumstat() throws {
+        let dir = try makeRepo()
+        defer { TestSupport.removeTree(dir) }
+        try F.sh("""
+            seq 1 200 > long.txt && printf 'no newline' > nonl.txt && printf 'bin\\0ary' > blob.bin && printf 'x\\n' > mode.sh
+            printf 'keep\\n' > cached.txt && printf 'del\\nme\\n' > del.txt
+            git add . && git commit -q -m 'diff fixtures'
+            seq 1 200 | sed -e 's/^50$/fifty/' -e '/^120$/d' -e 's/^199$/199\\nextra\\nlines/' > long.txt
+            printf 'no newline\\n' > nonl.txt
+            printf 'bin\\0ary2' > blob.bin
+            chmod +x mode.sh
+            git rm -q --cached cached.txt
+            rm del.txt
+            printf 'new\\nfile\\n' > added.txt && git add added.txt
+            printf 'untracked\\n' > untracked.txt
+            touch a.txt
+            """, in: dir)
+        let numstat = try F.sh("git diff --numstat HEAD", in: dir)
+        var files = 0, ins = 0, del = 0
+        for line in numstat.split(separator: "\n") {
+            let cols = line.split(separator: "\t")
+            files += 1; ins += Int(cols[0]) ?? 0; del += Int(cols[1]) ?? 0
+        }
+        #expect(files == 7)
+        let o = F.collector().chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        #expect(o["VCS_DIFF_STAT"] == .object(["files": .int(Int64(files)), "insertions": .int(Int64(ins)), "deletions": .int(Int64(del))]))
+        // Myers gives the minimal counts on its own too.
+        #expect(GitDiffStat.lineChanges(Array("a\nb\nc\nd\n".utf8), Array("a\nc\nd\ne\n".utf8)) == (1, 1))
+        #expect(GitDiffStat.lineChanges(Array("".utf8), Array("x\ny\n".utf8)) == (2, 0))
+    }
+
     @Test func emptyRepositoryAndNoRepositoryGiveNoGitKeys() throws {
         let dir = try F.tempDir("git-empty")
         defer { TestSupport.removeTree(dir) }

@@ -32,6 +32,8 @@ struct GitRepoInfo: Sendable, Equatable {
     var missingFiles: [String] = []
     var modifiedFiles: [String] = []
     var untrackedFiles: [String] = []
+    /// `VCS_DIFF_STAT` (HEAD against the work tree), when the repository has a work tree.
+    var diffStat: GitDiffStat.Stat?
 
     /// The keys, with `prefix` "" (chalk time) or "_" (run-time twins).
     func keys(prefix p: String, includeVCSDir: Bool) -> ChalkObject {
@@ -65,6 +67,10 @@ struct GitRepoInfo: Sendable, Equatable {
         o.setIfNotEmpty(p + "VCS_MISSING_FILES", .array(missingFiles.map { .string($0) }))
         o.setIfNotEmpty(p + "VCS_MODIFIED_FILES", .array(modifiedFiles.map { .string($0) }))
         o.setIfNotEmpty(p + "VCS_UNTRACKED_FILES", .array(untrackedFiles.map { .string($0) }))
+        if let d = diffStat {
+            o[p + "VCS_DIFF_STAT"] = .object(["files": .int(Int64(d.files)), "insertions": .int(Int64(d.insertions)),
+                                              "deletions": .int(Int64(d.deletions))])
+        }
         return o
     }
 
@@ -160,6 +166,7 @@ struct GitReader {
             info.modifiedFiles = GitStatus.modifiedFiles(root: layout.root, entries: entries, head: head, fileMode: fileMode)
             let ignore = GitIgnore(root: layout.root, commonDir: layout.commonDir, config: config)
             info.untrackedFiles = GitStatus.untrackedFiles(root: layout.root, entries: entries, ignore: ignore)
+            info.diffStat = GitDiffStat.compute(root: layout.root, entries: entries, head: head, store: store, fileMode: fileMode)
         }
         return info
     }
