@@ -223,6 +223,10 @@ import Marking
         #expect(o["VCS_MISSING_FILES"] == .array(expected))
         let host = F.collector(searchPaths: [dir.path]).runTimeHost()
         #expect(host["_VCS_MISSING_FILES"] == .array(expected))
+        // Not computed when no template wants the status keys.
+        let narrow = Collector(context: CollectionContext(chalkVersion: "0", environment: [:], wantedKeys: ["COMMIT_ID"]))
+        let n = narrow.chalkTimeArtifact(path: dir.appendingPathComponent("a.txt").path)
+        #expect(n["COMMIT_ID"] != nil && n["VCS_MISSING_FILES"] == nil && n["VCS_UNTRACKED_FILES"] == nil)
     }
 
     /// VCS_UNTRACKED_FILES and VCS_MODIFIED_FILES against git's own status commands.

@@ -73,12 +73,16 @@ public struct CollectionContext: Sendable {
 /// ```
 public final class Collector: Sendable {
     public let context: CollectionContext
-    private let git = GitCollector()
+    private let git: GitCollector
     /// Kubernetes, Lambda, ECS and cloud-metadata keys: asked once per Collector, so heartbeat
     /// and postexec reports reuse what the exec report fetched instead of asking again.
     private let environmentKeys = Mutex<ChalkObject?>(nil)
 
-    public init(context: CollectionContext) { self.context = context }
+    public init(context: CollectionContext) {
+        self.context = context
+        let status = ["VCS_MISSING_FILES", "VCS_MODIFIED_FILES", "VCS_UNTRACKED_FILES", "VCS_DIFF_STAT"]
+        git = GitCollector(includeStatus: status.contains { context.wants($0, "_" + $0) })
+    }
 
     // MARK: chalk time
 

@@ -86,6 +86,10 @@ struct GitRepoInfo: Sendable, Equatable {
 final class GitCollector: Sendable {
     private enum Entry: Sendable { case loaded(GitRepoInfo?) }
     private let cache = Mutex<[String: Entry]>([:])
+    /// Whether to compute the work-tree status keys (a walk of the work tree).
+    let includeStatus: Bool
+
+    init(includeStatus: Bool = true) { self.includeStatus = includeStatus }
 
     /// The repository info for an absolute `path`, or nil when it is in no repository (or the
     /// repository has no commit yet).
@@ -93,7 +97,7 @@ final class GitCollector: Sendable {
         guard let layout = GitLayout.discover(from: path) else { return nil }
         return cache.withLock { c in
             if case .loaded(let info)? = c[layout.gitDir] { return info }
-            let info = GitReader(layout: layout).load()
+            let info = GitReader(layout: layout, includeStatus: includeStatus).load()
             c[layout.gitDir] = .loaded(info)
             return info
         }
@@ -103,6 +107,7 @@ final class GitCollector: Sendable {
 /// Reads HEAD, the commit, the tags at HEAD and the origin of one repository.
 struct GitReader {
     let layout: GitLayout
+    var includeStatus = true
 
     static let pgpStart = "-----BEGIN PGP SIGNATURE-----", pgpEnd = "-----END PGP SIGNATURE-----"
     static let sshStart = "-----BEGIN SSH SIGNATURE-----", sshEnd = "-----END SSH SIGNATURE-----"
@@ -154,7 +159,7 @@ struct GitReader {
             Log.warn("git: \(layout.root): unable to read commit \(info.commitID)")
         }
         info.tag = latestTag(refs: refs, store: store, commit: info.commitID)
-        if layout.gitDir != layout.root, let entries = GitIndex.entries(indexFile: FileIO.join(layout.gitDir, "index")) {
+        if includeStatus, layout.gitDir != layout.root, let entries = GitIndex.entries(indexFile: FileIO.join(layout.gitDir, "index")) {
             var seen = Set<String>()
             let tracked = entries.filter { !$0.skipWorktree && seen.insert($0.path).inserted }
             info.missingFiles = tracked.map(\.path).filter { !FileIO.lexists(FileIO.join(layout.root, $0)) }
