@@ -122,6 +122,8 @@ import CBuildInfo
                 ["A": "1", "AWS_SECRET_ACCESS_KEY": "<<redacted>>"])
         f.defaultAction = "redact"
         #expect(f.apply(["A": "1", "PWD": "/x"]) == ["A": "<<redacted>>", "PWD": "/x"])
+        let g = EnvFilter(alwaysShow: ["A"], neverShow: ["B"], redact: ["C"], defaultAction: "ignore")
+        #expect(g.apply(["A": "1", "B": "2", "C": "3", "D": "4"]) == ["A": "1", "C": "<<redacted>>"])
     }
 }
 

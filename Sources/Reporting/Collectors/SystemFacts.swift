@@ -198,6 +198,12 @@ public struct EnvFilter: Sendable, Equatable {
 
     public init() {}
 
+    /// From the config's `env_always_show`, `env_never_show`, `env_redact`, `env_default_action`.
+    public init(alwaysShow: [String], neverShow: [String], redact: [String], defaultAction: String) {
+        self.alwaysShow = Set(alwaysShow); self.neverShow = Set(neverShow); self.redact = Set(redact)
+        self.defaultAction = defaultAction
+    }
+
     /// The text that replaces a redacted value (spec/config.md §2.1).
     public static let redacted = "<<redacted>>"
 
