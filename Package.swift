@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Marking", dependencies: ["CCrypto", "CZlib", "ChalkLog"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["Marking"], swiftSettings: strict),
         .target(name: "Reporting",
-                dependencies: ["Marking", "Config", "CCurl", "CCrypto", "CBuildInfo", "CChalkSys"],
+                dependencies: ["Marking", "Config", "CCurl", "CCrypto", "CBuildInfo", "CChalkSys", "CZlib", "ChalkLog"],
                 swiftSettings: strict + curlSwiftInclude),
         .target(name: "Operations",
                 dependencies: ["Marking", "Config", "Reporting", "CBuildInfo"],
