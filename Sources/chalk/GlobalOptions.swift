@@ -101,7 +101,7 @@ enum MarkCommandRunner {
         // chalk delete ignores --virtual, as Chalk does (spec/mark-format.md §6).
         let request = MarkOperationRequest(kind: kind, paths: paths, virtual: kind == .insert && config.virtualChalk,
                                            context: context)
-        let result = MarkOperation().run(request)
+        let result = MarkOperation(metadata: CollectorMetadata(context: context, paths: paths)).run(request)
         // A report that can't be delivered is logged by reporting (and cached once the report
         // cache lands); it does not make the artifacts' operation fail.
         ReportHandoff.publish(result.run, config: config)
