@@ -148,6 +148,15 @@ public struct ChalkConfig: Sendable {
     public var useReportCache = true
     public var reportCacheLocation = "~/.local/chalk/chalk-report-cache.jsonl"
     public var reportCacheMaxBytes: Int64 = 10_000_000
+    /// `report_cache_lock_timeout_sec`: how long to wait for the cache's lock.
+    public var reportCacheLockTimeoutSec: Int = 15
+    /// `skip_custom_reports`.
+    public var skipCustomReports = false
+    /// `log_search_path`: fallback directories for file and rotating_log sinks.
+    public var logSearchPath: [String] = ["/var/log/chalk/", "~/.log/chalk/", "."]
+    /// `auth_config NAME` sections (fields `auth` = basic|jwt, `username`, `password`, `token`),
+    /// referenced by a post sink's `auth`.
+    public var authConfigs: [String: ChalkObject] = [:]
 
     /// The con4m source of the config embedded in this binary (`$CHALK_CONFIG`), if any.
     public var embeddedConfigSource: String? = nil
