@@ -113,7 +113,7 @@ final class ReportCache {
             return false
         }
         guard let lock = acquireLock(path) else {
-            Log.error("report cache \(path): lock not acquired within \(lockTimeoutSeconds) s; \(changes.added.count) undelivered report(s) lost")
+            Log.error("report cache \(path) could not be locked (waited up to \(lockTimeoutSeconds) s); \(changes.added.count) undelivered report(s) lost")
             return false
         }
         defer { releaseLock(lock) }

@@ -47,7 +47,7 @@ final class ReportPublisher {
     /// This run's undelivered reports, one row per topic.
     private var pendingRows: [String: CachedReport] = [:]
     private var pendingOrder: [String] = []
-    private var anyAttempt = false
+    private var currentDelivered = false
     private var operation = ""
     private var actionID: String?
 
@@ -65,7 +65,7 @@ final class ReportPublisher {
 
         if !config.skipCommandReport {
             if let template = config.reportTemplate(for: run.operation) {
-                publish(topic: "report", report: ReportBuilder.build(run, template: template, config: config, extra: extra),
+                publish(topic: "report", run: run, template: template, extra: extra,
                         sinkNames: config.subscriptions["report"] ?? [])
             } else {
                 Log.trace("no report template for operation '\(run.operation)': no primary report")
@@ -84,8 +84,7 @@ final class ReportPublisher {
                     Log.warn("custom report '\(name)' has no sink_configs")
                     continue
                 }
-                publish(topic: name, report: ReportBuilder.build(run, template: template, config: config, extra: extra),
-                        sinkNames: sinkNames)
+                publish(topic: name, run: run, template: template, extra: extra, sinkNames: sinkNames)
             }
         }
         finish()
@@ -106,7 +105,8 @@ final class ReportPublisher {
 
     private func priority(_ sc: SinkConfig) -> Int64 { sc.params["priority"]?.intValue ?? 0 }
 
-    private func publish(topic: String, report: ChalkObject, sinkNames: [String]) {
+    private func publish(topic: String, run: CollectedRun, template: Template, extra: ChalkObject, sinkNames: [String]) {
+        let report = ReportBuilder.build(run, template: template, config: config, extra: extra)
         outcome.reports.append((topic, report))
         var configs: [SinkConfig] = []
         for name in sinkNames where !configs.contains(where: { $0.name == name }) {
@@ -125,19 +125,22 @@ final class ReportPublisher {
             priority($0.element) != priority($1.element) ? priority($0.element) > priority($1.element) : $0.offset < $1.offset
         }.map(\.element)
         let text = ReportJSON.compact(.object(report))
-        for sc in ordered { deliver(text, topic: topic, to: sc) }
+        // What goes to the cache if a sink fails: the report without the drop count, which
+        // stays in the cache until a report carrying it is delivered.
+        let cacheText = extra.isEmpty ? text : ReportJSON.compact(.object(ReportBuilder.build(run, template: template, config: config)))
+        for sc in ordered { deliver(Item(text: text, cachedID: nil, cacheText: cacheText), topic: topic, to: sc) }
     }
 
     /// An item of an envelope: this run's report (id nil) or a cached one.
     private struct Item {
         var text: String
         var cachedID: String?
+        var cacheText: String = ""
     }
 
-    private func deliver(_ reportText: String, topic: String, to sc: SinkConfig) {
+    private func deliver(_ current: Item, topic: String, to sc: SinkConfig) {
         guard let sink = sink(for: sc) else { return }
-        anyAttempt = true
-        var items = [Item(text: reportText, cachedID: nil)]
+        var items = [current]
         if !flushedSinks.contains(sc.name) {
             flushedSinks.insert(sc.name)
             for row in snapshot.rows where row.sinks.contains(sc.name) {
@@ -208,7 +211,7 @@ final class ReportPublisher {
                 // One report the receiver will never take: drop it so it can't block the cache,
                 // and say so in the next report (RULINGS 16).
                 Log.error("report of \(bytes) bytes refused as too large, dropped: \(detail) (sink conf='\(sc.name)')")
-                markDelivered(batch, sink: sc.name)
+                if let id = batch[0].cachedID { changes.delivered[id, default: []].insert(sc.name) }
                 changes.droppedNow += 1
                 outcome.droppedReports += 1
                 outcome.failed.append(Delivery(topic: topic, sinkConfig: sc.name, reports: 1, error: error.description))
@@ -229,6 +232,8 @@ final class ReportPublisher {
             if let id = item.cachedID {
                 changes.delivered[id, default: []].insert(sink)
                 outcome.flushedFromCache += 1
+            } else {
+                currentDelivered = true
             }
         }
     }
@@ -242,7 +247,7 @@ final class ReportPublisher {
                 if !row.sinks.contains(sink) { row.sinks.append(sink) }
                 pendingRows[topic] = row
             } else {
-                pendingRows[topic] = CachedReport(id: RandomBytes.hex(16), message: ReportJSON.envelope(objectTexts: [item.text]),
+                pendingRows[topic] = CachedReport(id: RandomBytes.hex(16), message: ReportJSON.envelope(objectTexts: [item.cacheText]),
                                                   topic: topic, sinks: [sink])
                 pendingOrder.append(topic)
             }
@@ -252,8 +257,8 @@ final class ReportPublisher {
     private func finish() {
         changes.added = pendingOrder.compactMap { pendingRows[$0] }
         outcome.cachedReports = changes.added.count
-        // The drop count went out in this run's reports (sent or now cached with them).
-        if anyAttempt { changes.droppedReported = snapshot.dropped }
+        // The drop count went out with a delivered report: it has been said.
+        if currentDelivered { changes.droppedReported = snapshot.dropped }
         if !changes.added.isEmpty, cache.path != nil {
             Log.info("\(changes.added.count) undelivered report(s) kept in the report cache \(cache.path ?? "")")
         }
