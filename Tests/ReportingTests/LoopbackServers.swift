@@ -33,12 +33,22 @@ func portIsOpen(_ port: Int) -> Bool {
     return rc == 0
 }
 
+/// Stops a server the test started. SIGKILL, because a child spawned by Foundation's Process
+/// may inherit a mask that blocks SIGTERM.
+func stopProcess(_ p: Process) {
+    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    p.waitUntilExit()
+}
+
 struct ServerError: Error, CustomStringConvertible { var description: String }
 
 /// The Python receiver: records each request as a JSON line, answers by its mode.
 final class HTTPReceiver {
     static let script = #"""
-import http.server, ssl, sys, json, argparse
+import http.server, ssl, sys, json, argparse, signal
+# Foundation's Process spawns from a thread with most signals blocked; unblock them so that
+# SIGTERM stops this server.
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
 p = argparse.ArgumentParser()
 p.add_argument("--port", type=int, default=0)
 p.add_argument("--log", required=True)
@@ -116,10 +126,7 @@ srv.serve_forever()
         self.port = p
     }
 
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
+    func stop() { stopProcess(process) }
 
     var requests: [Request] {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
@@ -228,8 +235,5 @@ elif cmd == "list":
         return a.map { ($0["key"] ?? "", $0["body"] ?? "") }
     }
 
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
+    func stop() { stopProcess(process) }
 }
