@@ -74,7 +74,8 @@ enum HTTPClient {
         }
         for header in r.headers { headerList = curl_slist_append(headerList, header) }
         // libcurl would otherwise send `Expect: 100-continue` for large bodies and wait for it.
-        headerList = curl_slist_append(headerList, "Expect:")
+        // Not with SigV4: curl 7.88.1 signs the emptied header, and S3 then rejects the signature.
+        if r.awsSigV4 == nil { headerList = curl_slist_append(headerList, "Expect:") }
         check(chalk_curl_setopt_pointer(h, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(headerList)), "HTTPHEADER")
         if let sig = r.awsSigV4 { check(chalk_curl_setopt_string(h, CURLOPT_AWS_SIGV4, sig), "AWS_SIGV4") }
         if let up = r.userPassword { check(chalk_curl_setopt_string(h, CURLOPT_USERPWD, up), "USERPWD") }
