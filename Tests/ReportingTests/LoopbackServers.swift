@@ -55,12 +55,16 @@ p.add_argument("--log", required=True)
 p.add_argument("--cert"); p.add_argument("--key")
 p.add_argument("--bearer")
 p.add_argument("--max-body", type=int, default=0)
+p.add_argument("--delay", type=float, default=0)
 a = p.parse_args()
+import time
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
+        if a.delay:
+            time.sleep(a.delay)
         status = 200
         if a.bearer and self.headers.get("Authorization") != "Bearer " + a.bearer:
             status = 401
@@ -96,7 +100,7 @@ srv.serve_forever()
     }
 
     /// Starts the receiver in `dir`; waits for its READY line.
-    init(dir: URL, port: Int = 0, tls: TLSFiles? = nil, bearer: String? = nil, maxBody: Int? = nil) throws {
+    init(dir: URL, port: Int = 0, tls: TLSFiles? = nil, bearer: String? = nil, maxBody: Int? = nil, delaySeconds: Double? = nil) throws {
         let scriptPath = dir.appendingPathComponent("receiver.py").path
         try HTTPReceiver.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         logPath = dir.appendingPathComponent("received-\(UUID().uuidString.prefix(6)).jsonl").path
@@ -104,6 +108,7 @@ srv.serve_forever()
         if let tls { args += ["--cert", tls.cert, "--key", tls.key] }
         if let bearer { args += ["--bearer", bearer] }
         if let maxBody { args += ["--max-body", String(maxBody)] }
+        if let delaySeconds { args += ["--delay", String(delaySeconds)] }
         process.executableURL = URL(fileURLWithPath: TestSupport.which("python3") ?? "/usr/bin/python3")
         process.arguments = args
         let out = Pipe()

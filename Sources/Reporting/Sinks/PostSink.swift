@@ -64,7 +64,10 @@ final class PostSink: ReportSink {
         let body = Array(message.utf8)
         var lastError = SinkError.failed("not sent")
         for attempt in 1...3 {
-            if let d = context.deadline, d.hasPassed { throw SinkError.failed("report deadline passed before attempt \(attempt)") }
+            if let d = context.deadline, d.hasPassed {
+                throw attempt == 1 ? SinkError.failed("report deadline passed before sending to \(uri)")
+                    : SinkError.failed("\(lastError); report deadline reached after \(attempt - 1) attempt(s)")
+            }
             var request = HTTPRequest(method: "POST", url: uri, body: body,
                                       timeoutMilliseconds: context.timeoutMilliseconds(configured: timeoutMilliseconds),
                                       caFile: caFile, allowedProtocols: allowedProtocols)

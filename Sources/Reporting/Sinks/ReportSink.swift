@@ -27,6 +27,10 @@ struct SendContext {
     /// Bound on network work (exec's report deadline).
     var deadline: Deadline?
 
+    init(operation: String, actionID: String? = nil, topic: String, deadline: Deadline? = nil) {
+        self.operation = operation; self.actionID = actionID; self.topic = topic; self.deadline = deadline
+    }
+
     /// The timeout to use for one network attempt: the configured one, capped by the deadline.
     func timeoutMilliseconds(configured: Int64) -> Int64 {
         var t = configured > 0 ? configured : SinkDefaults.unboundedCapMilliseconds
