@@ -87,6 +87,27 @@ import Config
         #expect(server.requests.isEmpty)
     }
 
+    @Test func caBundleProbeHonoursChalkCABundleBeforeSystemPaths() throws {
+        let dir = try TestSupportDir.make()
+        defer { TestSupportDir.remove(dir) }
+        let tls = try TLSFiles.make(in: dir)
+        let server = try HTTPReceiver(dir: dir, tls: tls)
+        defer { server.stop() }
+        var config = Fixtures.config(dir: dir)
+        Fixtures.addSink(&config, "probe", "post", ["uri": .string("https://127.0.0.1:\(server.port)/")])
+        // Only this serialized suite makes HTTPS requests, so the variable affects nothing else.
+        setenv("CHALK_CA_BUNDLE", tls.cert, 1)
+        defer { unsetenv("CHALK_CA_BUNDLE") }
+        let ok = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
+        #expect(ok.delivered.count == 1)
+        setenv("CHALK_CA_BUNDLE", "/nonexistent/ca.pem", 1)
+        let missing = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
+        let error = try #require(missing.failed.first?.error)
+        #expect(error.contains("curl error 77"))
+        #expect(error.contains("/nonexistent/ca.pem"))
+        #expect(server.requests.count == 1)
+    }
+
     @Test func sinkThatIsDownGetsTheCachedReportWhenItComesBack() throws {
         let dir = try TestSupportDir.make()
         defer { TestSupportDir.remove(dir) }
