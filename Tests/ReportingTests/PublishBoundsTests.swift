@@ -65,6 +65,19 @@ import Config
         #expect(Fixtures.lines(good).count == 1)
     }
 
+    @Test func otherTopicsCarryTheirMessageAsIs() throws {
+        let dir = try TestSupportDir.make()
+        defer { TestSupportDir.remove(dir) }
+        var config = Fixtures.config(dir: dir)
+        let path = dir.appendingPathComponent("virtual-chalk.json").path
+        Fixtures.addSink(&config, "virtual_chalk_log", "file", topic: "virtual", filters: ["fix_new_line"],
+                         ["filename": .string(path)])
+        let outcome = publishMessage("{ \"CHALK_ID\" : \"X\" }", topic: "virtual", config: config)
+        #expect(outcome.delivered.map(\.sinkConfig) == ["virtual_chalk_log"])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{ \"CHALK_ID\" : \"X\" }\n")
+        #expect(publishMessage("x", topic: "nobody_listens", config: config).delivered.isEmpty)
+    }
+
     @Test func higherPrioritySinksRunFirst() throws {
         let dir = try TestSupportDir.make()
         defer { TestSupportDir.remove(dir) }

@@ -105,9 +105,38 @@ final class ReportPublisher {
 
     private func priority(_ sc: SinkConfig) -> Int64 { sc.params["priority"]?.intValue ?? 0 }
 
+    /// A message that is not a report (`virtual`, `confdump`, ...): sent as-is, after each
+    /// sink's filters, to the sinks subscribed to `topic`. Failures are logged, not cached.
+    func publishRaw(_ message: String, topic: String) -> PublishOutcome {
+        operation = topic
+        for sc in subscribers(topic: topic, sinkNames: config.subscriptions[topic] ?? []) {
+            guard let sink = sink(for: sc) else { continue }
+            let text = MessageFilters.apply(sc.filters, to: message, sinkConfig: sc.name, unixSeconds: Clock.unixMilliseconds() / 1000)
+            do throws(SinkError) {
+                try sink.send(text, context: SendContext(operation: topic, topic: topic, deadline: options.deadline))
+                outcome.delivered.append(Delivery(topic: topic, sinkConfig: sc.name, reports: 0, error: nil))
+            } catch {
+                Log.error("\(error) (sink conf='\(sc.name)')")
+                outcome.failed.append(Delivery(topic: topic, sinkConfig: sc.name, reports: 0, error: error.description))
+            }
+        }
+        return outcome
+    }
+
     private func publish(topic: String, run: CollectedRun, template: Template, extra: ChalkObject, sinkNames: [String]) {
         let report = ReportBuilder.build(run, template: template, config: config, extra: extra)
         outcome.reports.append((topic, report))
+        let ordered = subscribers(topic: topic, sinkNames: sinkNames)
+        if ordered.isEmpty { return }
+        let text = ReportJSON.compact(.object(report))
+        // What goes to the cache if a sink fails: the report without the drop count, which
+        // stays in the cache until a report carrying it is delivered.
+        let cacheText = extra.isEmpty ? text : ReportJSON.compact(.object(ReportBuilder.build(run, template: template, config: config)))
+        for sc in ordered { deliver(Item(text: text, cachedID: nil, cacheText: cacheText), topic: topic, to: sc) }
+    }
+
+    /// The enabled sink_configs for `topic`, highest `priority` first.
+    private func subscribers(topic: String, sinkNames: [String]) -> [SinkConfig] {
         var configs: [SinkConfig] = []
         for name in sinkNames where !configs.contains(where: { $0.name == name }) {
             guard let sc = config.sinkConfigs[name] else {
@@ -116,19 +145,11 @@ final class ReportPublisher {
             }
             if sc.enabled { configs.append(sc) } else { Log.trace("sink config '\(name)' is disabled") }
         }
-        if configs.isEmpty {
-            Log.info("Nothing subscribed to topic: \(topic)")
-            return
-        }
+        if configs.isEmpty { Log.info("Nothing subscribed to topic: \(topic)") }
         // Stable sort: equal priorities keep the configured order.
-        let ordered = configs.enumerated().sorted {
+        return configs.enumerated().sorted {
             priority($0.element) != priority($1.element) ? priority($0.element) > priority($1.element) : $0.offset < $1.offset
         }.map(\.element)
-        let text = ReportJSON.compact(.object(report))
-        // What goes to the cache if a sink fails: the report without the drop count, which
-        // stays in the cache until a report carrying it is delivered.
-        let cacheText = extra.isEmpty ? text : ReportJSON.compact(.object(ReportBuilder.build(run, template: template, config: config)))
-        for sc in ordered { deliver(Item(text: text, cachedID: nil, cacheText: cacheText), topic: topic, to: sc) }
     }
 
     /// An item of an envelope: this run's report (id nil) or a cached one.
@@ -264,4 +285,12 @@ final class ReportPublisher {
         }
         cache.commit(changes)
     }
+}
+
+/// Publishes a message that is not a report (the `virtual` topic's marks, `confdump`, ...) to the
+/// sinks subscribed to `topic`: as-is after each sink's filters. Failures are logged on stderr,
+/// not cached.
+public func publishMessage(_ message: String, topic: String, config: ChalkConfig,
+                           options: PublishOptions = PublishOptions()) -> PublishOutcome {
+    ReportPublisher(config: config, options: options).publishRaw(message, topic: topic)
 }
