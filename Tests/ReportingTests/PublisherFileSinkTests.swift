@@ -104,6 +104,20 @@ import Config
         for (before, after) in shrinks { #expect(before + lineSize - after >= 700) }
     }
 
+    @Test func plainFilenameGoesToTheFirstUsableSearchPathDirectory() throws {
+        let dir = try TestSupportDir.make()
+        defer { TestSupportDir.remove(dir) }
+        var config = Fixtures.config(dir: dir)
+        let blocker = dir.appendingPathComponent("not-a-dir").path
+        try Data().write(to: URL(fileURLWithPath: blocker))
+        let good = dir.appendingPathComponent("var/log/chalk").path
+        Fixtures.addSink(&config, "plain", "file", ["filename": "plain.log",
+                                                    "log_search_path": .array([.string(blocker + "/sub"), .string(good)])])
+        let outcome = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
+        #expect(outcome.delivered.count == 1)
+        #expect(Fixtures.lines(good + "/plain.log").count == 1)
+    }
+
     @Test func rotatingLogRejectsBadSizes() throws {
         let dir = try TestSupportDir.make()
         defer { TestSupportDir.remove(dir) }

@@ -50,16 +50,20 @@ final class ReportPublisher {
     private var currentDelivered = false
     private var operation = ""
     private var actionID: String?
+    /// For `X-Chalk-Version`: the caller's, else the report's `_OP_CHALKER_VERSION`.
+    private var chalkVersion: String
 
     init(config: ChalkConfig, options: PublishOptions) {
         self.config = config
         self.options = options
         self.cache = ReportCache(config: config)
+        self.chalkVersion = options.chalkVersion
     }
 
     func publish(_ run: CollectedRun) -> PublishOutcome {
         operation = run.operation
         actionID = run.host["_ACTION_ID"]?.stringValue
+        if chalkVersion.isEmpty { chalkVersion = run.host["_OP_CHALKER_VERSION"]?.stringValue ?? "" }
         snapshot = cache.load()
         let extra: ChalkObject = snapshot.dropped > 0 ? ["_OP_REPORTS_DROPPED": .int(snapshot.dropped)] : [:]
 
@@ -176,7 +180,7 @@ final class ReportPublisher {
         if let s = sinks[sc.name] { return s }
         if brokenConfigs.contains(sc.name) { return nil }
         do throws(SinkError) {
-            let s = try SinkFactory.make(sc, config: config, chalkVersion: options.chalkVersion)
+            let s = try SinkFactory.make(sc, config: config, chalkVersion: chalkVersion)
             sinks[sc.name] = s
             return s
         } catch {
