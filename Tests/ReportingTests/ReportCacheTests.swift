@@ -94,6 +94,28 @@ import Config
         #expect(Set(ids) == Set((0..<threads).map { "t\($0)" }))
     }
 
+    @Test func chalkWrittenRowsAreDeliveredAndGarbageLinesIgnored() throws {
+        let dir = try TestSupportDir.make()
+        defer { TestSupportDir.remove(dir) }
+        var config = Fixtures.config(dir: dir)
+        let log = dir.appendingPathComponent("out.log").path
+        Fixtures.addSink(&config, "out", "file", ["filename": .string(log)])
+        try FileManager.default.createDirectory(atPath: (config.reportCacheLocation as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        // A row as Chalk writes it (no $id), a row for another sink, and garbage.
+        let chalkRow = #"{ "$message" : "[ { \"_OPERATION\" : \"extract\", \"_ACTION_ID\" : \"old\" } ]\n", "$topic" : "report", "$sinks" : ["out"] }"#
+        let otherRow = #"{ "$message" : "[ { \"_ACTION_ID\" : \"other\" } ]", "$topic" : "report", "$sinks" : ["elsewhere"] }"#
+        try (chalkRow + "\n\u{01}\u{FF}garbage{{\n" + otherRow + "\n").write(toFile: config.reportCacheLocation, atomically: true, encoding: .utf8)
+        let outcome = publishReports(Fixtures.run(id: "new"), config: config, options: PublishOptions(stdoutIsTerminal: false))
+        #expect(outcome.flushedFromCache == 1)
+        let sent = try Fixtures.reports(inEnvelope: try #require(Fixtures.lines(log).first))
+        #expect(sent.map { $0["_ACTION_ID"]?.stringValue } == ["new", "old"])
+        // Only the other sink's row is left.
+        let left = Fixtures.lines(config.reportCacheLocation)
+        #expect(left.count == 1)
+        #expect(left.first?.contains("elsewhere") == true)
+    }
+
     @Test func unusableCacheLocationIsAnErrorNotACrash() throws {
         let dir = try TestSupportDir.make()
         defer { TestSupportDir.remove(dir) }
