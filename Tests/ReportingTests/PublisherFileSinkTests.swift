@@ -118,6 +118,30 @@ import Config
         #expect(Fixtures.lines(good + "/plain.log").count == 1)
     }
 
+    @Test func concurrentWritersKeepTheRotatingLogWhole() throws {
+        let dir = try TestSupportDir.make()
+        defer { TestSupportDir.remove(dir) }
+        var config = Fixtures.config(dir: dir)
+        let big = dir.appendingPathComponent("big.log").path, small = dir.appendingPathComponent("small.log").path
+        Fixtures.addSink(&config, "big", "rotating_log", ["filename": .string(big), "max": 10_000_000])
+        Fixtures.addSink(&config, "small", "rotating_log", ["filename": .string(small), "max": 4096])
+        let frozen = config
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for i in 0..<5 {
+                _ = publishReports(Fixtures.run(id: "t\(t)-\(i)", big: 100), config: frozen, options: PublishOptions(stdoutIsTerminal: false))
+            }
+        }
+        // No truncation: every line arrived, whole.
+        let ids = try Fixtures.lines(big).map { try Fixtures.reports(inEnvelope: $0)[0]["_ACTION_ID"]?.stringValue ?? "" }
+        #expect(Set(ids).count == 40)
+        // With truncation: the file stays bounded and every line is still a whole envelope.
+        let lines = Fixtures.lines(small)
+        #expect(!lines.isEmpty)
+        for line in lines { #expect(try Fixtures.reports(inEnvelope: line).count == 1) }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: small)[.size] as? Int)
+        #expect(size <= 4096)
+    }
+
     @Test func rotatingLogRejectsBadSizes() throws {
         let dir = try TestSupportDir.make()
         defer { TestSupportDir.remove(dir) }

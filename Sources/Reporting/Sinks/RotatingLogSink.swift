@@ -39,11 +39,26 @@ final class RotatingLogSink: ReportSink {
         onWriteMessage = p.string("on_write_msg")
     }
 
+    /// Opens the log and takes its lock. A truncation by another process replaces the file
+    /// (rename), so after waiting for the lock, check that the fd is still the file at `path`;
+    /// otherwise a line appended to the replaced inode would be lost.
+    private func openLocked() throws(SinkError) -> (fd: Int32, path: String) {
+        for _ in 0..<20 {
+            let (fd, path) = try locator.openForAppend()
+            _ = flock(fd, LOCK_EX)
+            var open = stat(), named = stat()
+            if fstat(fd, &open) == 0, stat(path, &named) == 0, open.st_ino == named.st_ino, open.st_dev == named.st_dev {
+                return (fd, path)
+            }
+            close(fd)
+        }
+        throw SinkError.failed("rotating log '\(locator.filename)' keeps being replaced; giving up")
+    }
+
     func send(_ message: String, context: SendContext) throws(SinkError) {
-        let (fd, path) = try locator.openForAppend()
-        defer { close(fd) }
         // The lock covers append and truncation, so concurrent runs never lose each other's lines.
-        _ = flock(fd, LOCK_EX)
+        let (fd, path) = try openLocked()
+        defer { close(fd) }
         var bytes = Array(message.utf8)
         if bytes.last != 0x0A { bytes.append(0x0A) }
         guard FileSystem.writeAll(fd, bytes) else {
