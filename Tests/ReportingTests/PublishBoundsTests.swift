@@ -59,10 +59,15 @@ import Config
         Fixtures.addSink(&config, "weird", "carrier_pigeon", [:])
         Fixtures.addSink(&config, "dns", "dns", [:])
         config.subscriptions["report", default: []].append("never_defined")
+        Fixtures.addSink(&config, "plain_http", "post", ["uri": "http://127.0.0.1:9/", "disallow_http": true])
+        Fixtures.addSink(&config, "bad_s3", "s3", ["uri": "https://bucket/x", "uid": "a", "secret": "b"])
         Fixtures.addSink(&config, "good", "file", ["filename": .string(good)])
         let outcome = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
         #expect(outcome.delivered.map(\.sinkConfig) == ["good"])
         #expect(Fixtures.lines(good).count == 1)
+        // Config problems are not retried later: nothing goes to the cache.
+        #expect(outcome.cachedReports == 0)
+        #expect(!FileManager.default.fileExists(atPath: config.reportCacheLocation))
     }
 
     @Test func otherTopicsCarryTheirMessageAsIs() throws {

@@ -224,6 +224,8 @@ final class ReportPublisher {
             try sink.send(message, context: context)
             markDelivered(batch, sink: sc.name)
             outcome.delivered.append(Delivery(topic: topic, sinkConfig: sc.name, reports: batch.count, error: nil))
+            // `on_write_msg` (any sink): printed at info level after a successful write.
+            if let note = sc.params["on_write_msg"]?.stringValue, !note.isEmpty { Log.info(note) }
             Log.trace("published \(batch.count) report(s) on topic '\(topic)' to sink conf '\(sc.name)'")
         } catch {
             switch error {

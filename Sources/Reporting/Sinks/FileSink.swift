@@ -4,14 +4,12 @@ import Glibc
 import Musl
 #endif
 import Config
-import ChalkLog
 
 /// The `file` sink: appends each message as-is (spec/config.md §5.1). Each append is one
 /// write(2) under an exclusive flock, so concurrent chalk runs never interleave lines.
 final class FileSink: ReportSink {
     let configName: String
     private let locator: LogFileLocator
-    private let onWriteMessage: String?
 
     init(config: SinkConfig, defaultSearchPath: [String]) throws(SinkError) {
         let p = SinkParams(config: config)
@@ -19,7 +17,6 @@ final class FileSink: ReportSink {
         locator = LogFileLocator(filename: try p.required("filename"),
                                  searchPath: p.stringList("log_search_path") ?? defaultSearchPath,
                                  useSearchPath: p.bool("use_search_path") ?? true)
-        onWriteMessage = p.string("on_write_msg")
     }
 
     func send(_ message: String, context: SendContext) throws(SinkError) {
@@ -29,6 +26,5 @@ final class FileSink: ReportSink {
         guard FileSystem.writeAll(fd, Array(message.utf8)) else {
             throw SinkError.failed("can't append to \(path): \(FileSystem.errorText())")
         }
-        if let onWriteMessage, !onWriteMessage.isEmpty { Log.info(onWriteMessage) }
     }
 }

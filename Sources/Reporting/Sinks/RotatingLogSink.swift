@@ -4,7 +4,6 @@ import Glibc
 import Musl
 #endif
 import Config
-import ChalkLog
 
 /// The `rotating_log` sink (spec/config.md §5.1): appends each message (adding a newline if it
 /// lacks one). When the file grows past `max` bytes, whole lines are dropped from the front
@@ -16,7 +15,6 @@ final class RotatingLogSink: ReportSink {
     private let locator: LogFileLocator
     let maxBytes: Int64
     let truncationAmount: Int64
-    private let onWriteMessage: String?
 
     init(config: SinkConfig, defaultSearchPath: [String]) throws(SinkError) {
         let p = SinkParams(config: config)
@@ -36,7 +34,6 @@ final class RotatingLogSink: ReportSink {
         }
         maxBytes = max
         truncationAmount = trunc
-        onWriteMessage = p.string("on_write_msg")
     }
 
     /// Opens the log and takes its lock. A truncation by another process replaces the file
@@ -67,7 +64,6 @@ final class RotatingLogSink: ReportSink {
         if let size = FileSystem.fileSize(path), Int64(size) > maxBytes {
             try truncate(path)
         }
-        if let onWriteMessage, !onWriteMessage.isEmpty { Log.info(onWriteMessage) }
     }
 
     private func truncate(_ path: String) throws(SinkError) {
