@@ -3,6 +3,7 @@ import Foundation
 import Marking
 import Config
 @testable import Reporting
+import ChalkTestSupport
 
 /// The post sink against a real HTTPS receiver on 127.0.0.1 with a self-signed certificate.
 @Suite(.serialized) struct PostSinkTests {
@@ -85,27 +86,6 @@ import Config
         #expect(error.contains("curl error 60"))
         #expect(outcome.cachedReports == 1)
         #expect(server.requests.isEmpty)
-    }
-
-    @Test func caBundleProbeHonoursChalkCABundleBeforeSystemPaths() throws {
-        let dir = try TestSupportDir.make()
-        defer { TestSupportDir.remove(dir) }
-        let tls = try TLSFiles.make(in: dir)
-        let server = try HTTPReceiver(dir: dir, tls: tls)
-        defer { server.stop() }
-        var config = Fixtures.config(dir: dir)
-        Fixtures.addSink(&config, "probe", "post", ["uri": .string("https://127.0.0.1:\(server.port)/")])
-        // Only this serialized suite makes HTTPS requests, so the variable affects nothing else.
-        setenv("CHALK_CA_BUNDLE", tls.cert, 1)
-        defer { unsetenv("CHALK_CA_BUNDLE") }
-        let ok = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
-        #expect(ok.delivered.count == 1)
-        setenv("CHALK_CA_BUNDLE", "/nonexistent/ca.pem", 1)
-        let missing = publishReports(Fixtures.run(), config: config, options: PublishOptions(stdoutIsTerminal: false))
-        let error = try #require(missing.failed.first?.error)
-        #expect(error.contains("curl error 77"))
-        #expect(error.contains("/nonexistent/ca.pem"))
-        #expect(server.requests.count == 1)
     }
 
     @Test func sinkThatIsDownGetsTheCachedReportWhenItComesBack() throws {

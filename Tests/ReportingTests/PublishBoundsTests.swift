@@ -3,6 +3,7 @@ import Foundation
 import Marking
 import Config
 @testable import Reporting
+import ChalkTestSupport
 
 /// Time bounds and the console sinks.
 @Suite(.serialized) struct PublishBoundsTests {

@@ -3,6 +3,7 @@ import Foundation
 import Marking
 import Config
 @testable import Reporting
+import ChalkTestSupport
 
 /// The s3 sink against moto's S3 server on 127.0.0.1, with signatures checked.
 @Suite(.serialized, .enabled(if: MotoS3.available, "moto_server is not installed (pip install 'moto[server]')"))
@@ -59,29 +60,21 @@ struct S3SinkTests {
         #expect(!FileManager.default.fileExists(atPath: config.reportCacheLocation))
     }
 
-    @Test func credentialsRegionAndEndpointFromTheAWSEnvironment() throws {
-        let dir = try TestSupportDir.make()
-        defer { TestSupportDir.remove(dir) }
-        let moto = try MotoS3(dir: dir, bucket: "env-bucket")
-        defer { moto.stop() }
-        // Only this serialized suite reads these variables.
-        setenv("AWS_ACCESS_KEY_ID", moto.accessKey, 1)
-        setenv("AWS_SECRET_ACCESS_KEY", moto.secretKey, 1)
-        setenv("AWS_ENDPOINT_URL_S3", moto.endpoint, 1)
-        unsetenv("AWS_REGION")
-        defer { for v in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_S3"] { unsetenv(v) } }
-
-        var config = Fixtures.config(dir: dir)
+    @Test func credentialsRegionAndEndpointDefaultFromTheAWSEnvironment() throws {
+        let env = ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
+                   "AWS_ENDPOINT_URL": "http://127.0.0.1:9000/", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9001"]
         // As the seed config writes it: env() of unset variables gives "", and no region.
-        Fixtures.addSink(&config, "s3_env", "s3", ["uri": "s3://env-bucket/chalk", "uid": "", "secret": ""])
-        let sink = try S3Sink(config: config.sinkConfigs["s3_env"]!)
+        let sc = SinkConfig(name: "s3_env", sink: "s3", params: ["uri": "s3://env-bucket/chalk", "uid": "", "secret": ""])
+        let sink = try S3Sink(config: sc, env: { env[$0] })
         #expect(sink.region == "us-east-1")
-        #expect(sink.url(forKey: "a/b c") == "\(moto.endpoint)/env-bucket/a/b%20c")
-        let outcome = publishReports(Fixtures.run(id: "from-env"), config: config, options: PublishOptions(stdoutIsTerminal: false))
-        #expect(outcome.failed.isEmpty)
-        let objects = try moto.objects()
-        #expect(objects.count == 1)
-        #expect(objects.first?.key.hasSuffix("-chalk") == true)
-        #expect(objects.first?.key.contains("/") == false)
+        #expect(sink.endpoint == "http://127.0.0.1:9001")  // the S3-specific variable wins
+        #expect(sink.url(forKey: "a/b c") == "http://127.0.0.1:9001/env-bucket/a/b%20c")
+        #expect(sink.objectKey(unixMilliseconds: 42, random: "R") == "42-R-chalk")
+        let regional = try S3Sink(config: sc, env: { ["AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"][$0] })
+        #expect(regional.region == "eu-west-1")
+        #expect(regional.url(forKey: "k") == "https://env-bucket.s3.eu-west-1.amazonaws.com/k")
+        let nested = try S3Sink(config: SinkConfig(name: "n", sink: "s3", params: ["uri": "s3://b/x/y/", "extra": "ci"]), env: { env[$0] })
+        #expect(nested.objectKey(unixMilliseconds: 1, random: "R") == "x/y/1-R-ci")
+        #expect(throws: SinkError.self) { try S3Sink(config: sc, env: { _ in nil }) }  // no credentials at all
     }
 }

@@ -19,7 +19,8 @@ final class S3Sink: ReportSink {
     private let extra: String?
     private let timeoutMilliseconds: Int64
 
-    init(config: SinkConfig) throws(SinkError) {
+    /// - Parameter env: how to read the environment (the process environment; tests pass their own).
+    init(config: SinkConfig, env: (String) -> String? = FileSystem.env) throws(SinkError) {
         let p = SinkParams(config: config)
         configName = config.name
         let uri = try p.required("uri")
@@ -34,16 +35,16 @@ final class S3Sink: ReportSink {
         }
         objectPath = slash < rest.endIndex ? String(rest[rest.index(after: slash)...]) : ""
         func nonEmpty(_ s: String?) -> String? { s.flatMap { $0.isEmpty ? nil : $0 } }
-        region = nonEmpty(p.string("region")) ?? nonEmpty(FileSystem.env("AWS_REGION")) ?? "us-east-1"
-        endpoint = nonEmpty(p.string("endpoint")) ?? nonEmpty(FileSystem.env("AWS_ENDPOINT_URL_S3"))
-            ?? nonEmpty(FileSystem.env("AWS_ENDPOINT_URL"))
-        guard let key = nonEmpty(p.string("uid")) ?? nonEmpty(FileSystem.env("AWS_ACCESS_KEY_ID")),
-              let secret = nonEmpty(p.string("secret")) ?? nonEmpty(FileSystem.env("AWS_SECRET_ACCESS_KEY")) else {
+        region = nonEmpty(p.string("region")) ?? nonEmpty(env("AWS_REGION")) ?? "us-east-1"
+        endpoint = nonEmpty(p.string("endpoint")) ?? nonEmpty(env("AWS_ENDPOINT_URL_S3"))
+            ?? nonEmpty(env("AWS_ENDPOINT_URL"))
+        guard let key = nonEmpty(p.string("uid")) ?? nonEmpty(env("AWS_ACCESS_KEY_ID")),
+              let secret = nonEmpty(p.string("secret")) ?? nonEmpty(env("AWS_SECRET_ACCESS_KEY")) else {
             throw SinkError.failed("sink config '\(config.name)': no AWS credentials (set uid/secret or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
         }
         accessKey = key
         secretKey = secret
-        sessionToken = nonEmpty(p.string("token")) ?? nonEmpty(FileSystem.env("AWS_SESSION_TOKEN"))
+        sessionToken = nonEmpty(p.string("token")) ?? nonEmpty(env("AWS_SESSION_TOKEN"))
         extra = nonEmpty(p.string("extra"))
         timeoutMilliseconds = (try p.size("timeout")) ?? 10_000
     }

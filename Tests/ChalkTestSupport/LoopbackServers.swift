@@ -1,12 +1,11 @@
 import Foundation
-import ChalkTestSupport
 
 /// Real receivers on 127.0.0.1 for the sink tests: a small Python HTTP(S) server that records
 /// what it receives, and moto's S3 server with signature checking. Each is started by the test
 /// and stopped by it (`stop()`), never shared.
 
 /// A free TCP port on 127.0.0.1 (bound, then released; the caller binds it next).
-func freeLoopbackPort() -> Int {
+public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -20,7 +19,7 @@ func freeLoopbackPort() -> Int {
 }
 
 /// True when something accepts TCP connections on 127.0.0.1:port.
-func portIsOpen(_ port: Int) -> Bool {
+public func portIsOpen(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -35,15 +34,18 @@ func portIsOpen(_ port: Int) -> Bool {
 
 /// Stops a server the test started. SIGKILL, because a child spawned by Foundation's Process
 /// may inherit a mask that blocks SIGTERM.
-func stopProcess(_ p: Process) {
+public func stopProcess(_ p: Process) {
     if p.isRunning { kill(p.processIdentifier, SIGKILL) }
     p.waitUntilExit()
 }
 
-struct ServerError: Error, CustomStringConvertible { var description: String }
+public struct ServerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
 
 /// The Python receiver: records each request as a JSON line, answers by its mode.
-final class HTTPReceiver {
+public final class HTTPReceiver {
     static let script = #"""
 import http.server, ssl, sys, json, argparse, signal
 # Foundation's Process spawns from a thread with most signals blocked; unblock them so that
@@ -90,17 +92,17 @@ srv.serve_forever()
 """#
 
     let process = Process()
-    let port: Int
-    let logPath: String
+    public let port: Int
+    public let logPath: String
 
-    struct Request {
-        var status: Int
-        var headers: [String: String]
-        var body: String
+    public struct Request: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
     }
 
     /// Starts the receiver in `dir`; waits for its READY line.
-    init(dir: URL, port: Int = 0, tls: TLSFiles? = nil, bearer: String? = nil, maxBody: Int? = nil, delaySeconds: Double? = nil) throws {
+    public init(dir: URL, port: Int = 0, tls: TLSFiles? = nil, bearer: String? = nil, maxBody: Int? = nil, delaySeconds: Double? = nil) throws {
         let scriptPath = dir.appendingPathComponent("receiver.py").path
         try HTTPReceiver.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         logPath = dir.appendingPathComponent("received-\(UUID().uuidString.prefix(6)).jsonl").path
@@ -131,9 +133,9 @@ srv.serve_forever()
         self.port = p
     }
 
-    func stop() { stopProcess(process) }
+    public func stop() { stopProcess(process) }
 
-    var requests: [Request] {
+    public var requests: [Request] {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
@@ -144,11 +146,11 @@ srv.serve_forever()
 }
 
 /// A self-signed certificate for 127.0.0.1, made with `openssl req -x509`.
-struct TLSFiles {
-    var cert: String
-    var key: String
+public struct TLSFiles: Sendable {
+    public var cert: String
+    public var key: String
 
-    static func make(in dir: URL) throws -> TLSFiles {
+    public static func make(in dir: URL) throws -> TLSFiles {
         let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
         let r = try TestSupport.run(TestSupport.which("openssl") ?? "/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
@@ -162,8 +164,8 @@ struct TLSFiles {
 /// moto's S3 server with signature checking: started with INITIAL_NO_AUTH_ACTION_COUNT=3, the
 /// three free calls create an IAM user, its access key and an allow-all policy; from then on
 /// every request must carry a valid SigV4 signature (ENVIRONMENT.md).
-final class MotoS3 {
-    static var available: Bool { TestSupport.which("moto_server") != nil }
+public final class MotoS3 {
+    public static var available: Bool { TestSupport.which("moto_server") != nil }
 
     static let helper = #"""
 import sys, json, boto3
@@ -193,15 +195,15 @@ elif cmd == "list":
 """#
 
     let process = Process()
-    let port: Int
-    let accessKey: String
-    let secretKey: String
-    let bucket: String
+    public let port: Int
+    public let accessKey: String
+    public let secretKey: String
+    public let bucket: String
     private let helperPath: String
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(dir: URL, bucket: String = "chalk-reports") throws {
+    public init(dir: URL, bucket: String = "chalk-reports") throws {
         port = freeLoopbackPort()
         self.bucket = bucket
         helperPath = dir.appendingPathComponent("s3helper.py").path
@@ -231,7 +233,7 @@ elif cmd == "list":
     }
 
     /// Objects in the bucket (key, body), read with valid credentials.
-    func objects() throws -> [(key: String, body: String)] {
+    public func objects() throws -> [(key: String, body: String)] {
         let r = try TestSupport.run(TestSupport.which("python3") ?? "/usr/bin/python3",
                                     [helperPath, "list", String(port), accessKey, secretKey, bucket], timeout: 60)
         guard r.status == 0, let a = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]] else {
@@ -240,5 +242,5 @@ elif cmd == "list":
         return a.map { ($0["key"] ?? "", $0["body"] ?? "") }
     }
 
-    func stop() { stopProcess(process) }
+    public func stop() { stopProcess(process) }
 }
