@@ -41,6 +41,14 @@ import ChalkTestSupport
         #expect(outcome.cachedReports == 1)
     }
 
+    @Test func caBundleProbeOrder() {
+        let env = ["SSL_CERT_FILE": "/ssl.pem", "CURL_CA_BUNDLE": "/curl.pem"]
+        #expect(CABundle.path(env: { env.merging(["CHALK_CA_BUNDLE": "/chalk.pem"]) { a, _ in a }[$0] }, readable: { _ in true }) == "/chalk.pem")
+        #expect(CABundle.path(env: { env[$0] }, readable: { _ in true }) == "/ssl.pem")
+        #expect(CABundle.path(env: { _ in nil }, readable: { $0 == "/etc/pki/tls/certs/ca-bundle.crt" }) == "/etc/pki/tls/certs/ca-bundle.crt")
+        #expect(CABundle.path(env: { _ in nil }, readable: { _ in false }) == nil)
+    }
+
     @Test func streamSinkWritesTheMessageWithATrailingNewline() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)

@@ -126,10 +126,13 @@ enum CABundle {
         "/etc/ssl/cert.pem",                                 // Alpine
     ]
 
-    static var path: String? {
+    static var path: String? { path(env: FileSystem.env, readable: { access($0, R_OK) == 0 }) }
+
+    /// The probe with its inputs passed in (tests).
+    static func path(env: (String) -> String?, readable: (String) -> Bool) -> String? {
         for key in ["CHALK_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"] {
-            if let v = FileSystem.env(key), !v.isEmpty { return v }
+            if let v = env(key), !v.isEmpty { return v }
         }
-        return candidates.first { access($0, R_OK) == 0 }
+        return candidates.first(where: readable)
     }
 }
