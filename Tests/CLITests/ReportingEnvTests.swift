@@ -65,4 +65,16 @@ import ChalkTestSupport
         #expect(lines[0].allSatisfy { $0["_OPERATION"] as? String == "env" })
         #expect(!FileManager.default.fileExists(atPath: cache))
     }
+
+    @Test func withoutHomeOrCacheTheReportIsShownOnStderr() throws {
+        let work = try TestSupport.makeTempDir("chalk-env-work")
+        defer { TestSupport.removeTree(work) }
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "HOME")
+        let r = try TestSupport.run(TestSupport.chalkBinary, ["env", "--no-use-report-cache"], environment: env, cwd: work)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("undelivered report(s) lost"))
+        #expect(r.stderr.contains("chalk: undelivered 'report' report:\n[ { \"_OPERATION\" : \"env\""))
+    }
 }

@@ -283,13 +283,20 @@ final class ReportPublisher {
 
     private func finish() {
         changes.added = pendingOrder.compactMap { pendingRows[$0] }
-        outcome.cachedReports = changes.added.count
         // The drop count went out with a delivered report: it has been said.
         if currentDelivered { changes.droppedReported = snapshot.dropped }
-        if !changes.added.isEmpty, cache.path != nil {
+        let kept = cache.commit(changes)
+        guard !changes.added.isEmpty else { return }
+        if kept {
+            outcome.cachedReports = changes.added.count
             Log.info("\(changes.added.count) undelivered report(s) kept in the report cache \(cache.path ?? "")")
+        } else if config.forceOutputOnReportingFails && !execOperations.contains(operation) {
+            // force_output_on_reporting_fails: rather than lose the report, show it (on stderr,
+            // where diagnostics go; exec stays quiet).
+            for row in changes.added {
+                Log.writeStderr("chalk: undelivered '\(row.topic)' report:\n" + row.message)
+            }
         }
-        cache.commit(changes)
     }
 }
 
