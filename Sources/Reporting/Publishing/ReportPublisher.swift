@@ -107,7 +107,7 @@ final class ReportPublisher {
         return true
     }
 
-    private func priority(_ sc: SinkConfig) -> Int64 { sc.params["priority"]?.intValue ?? 0 }
+    private func priority(_ sc: SinkConfig) -> Int64 { sc.params["priority"]?.intValue ?? Int64(sc.priority) }
 
     /// A message that is not a report (`virtual`, `confdump`, ...): sent as-is, after each
     /// sink's filters, to the sinks subscribed to `topic`. Failures are logged, not cached.
