@@ -2,13 +2,12 @@ import Config
 import Reporting
 
 /// The ONE call through which insert / extract / delete hand their collected data to
-/// reporting. MERGE: when the Reporting module's builder and sinks land, replace the body with
-/// the call into Reporting (e.g. `Reporting.publish(run, config:)`) and delete
-/// InterimReportWriter.swift.
+/// reporting: Reporting's `publishReports` (templates, custom reports, sinks, report cache).
+/// InterimReportWriter.swift is no longer called and can be deleted by its owner.
 public enum ReportHandoff {
     /// Builds and publishes the operation's report(s). Returns false when delivery failed.
     @discardableResult
     public static func publish(_ run: CollectedRun, config: ChalkConfig) -> Bool {
-        InterimReportWriter.publish(run, config: config)
+        publishReports(run, config: config).failed.isEmpty
     }
 }
