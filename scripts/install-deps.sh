@@ -21,7 +21,9 @@ fi
 # moto's S3 server for the s3 sink tests (PyPI).
 if ! python3 -c 'import moto.server' 2>/dev/null; then
   echo "== pip install moto[server]" >&2
-  python3 -m pip install -q 'moto[server]' 2>&1 | grep -v -i "warning" >&2 || true
+  # Debian's own python3 refuses system-wide pip installs (PEP 668); allow it for this one tool.
+  python3 -m pip install -q 'moto[server]' 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages 'moto[server]' >&2
 fi
 
 if ! command -v swift >/dev/null; then

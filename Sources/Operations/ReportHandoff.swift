@@ -3,7 +3,6 @@ import Reporting
 
 /// The ONE call through which insert / extract / delete hand their collected data to
 /// reporting: Reporting's `publishReports` (templates, custom reports, sinks, report cache).
-/// InterimReportWriter.swift is no longer called and can be deleted by its owner.
 public enum ReportHandoff {
     /// Builds and publishes the operation's report(s). Returns false when delivery failed.
     @discardableResult

@@ -88,19 +88,19 @@ import ChalkTestSupport
         var run = CollectedRun(operation: "extract", host: ["_OP_HOSTNAME": "h", "NOT_A_REPORT_KEY": 1])
         run.chalks = [["CHALK_ID": "A", "MAGIC": "dadfedabbadabbed", "_OP_ARTIFACT_PATH": "/x", "_VALIDATED_METADATA": true]]
         run.unmarked = ["/y"]
-        let report = InterimReportWriter.buildReport(run, config: config)
+        let report = ReportBuilder.build(run, template: try #require(config.reportTemplate(for: "extract")), config: config)
         #expect(report["_OPERATION"] == "extract")
         #expect(report["NOT_A_REPORT_KEY"] == nil)
         #expect(report["_UNMARKED"] == ["/y"])
         let item = try #require(report["_CHALKS"]?.arrayValue?.first?.objectValue)
         #expect(item["MAGIC"] == nil && item["CHALK_ID"] == "A" && item["_VALIDATED_METADATA"] == true)
-        let line = String(decoding: InterimReportWriter.envelope(report), as: UTF8.self)
+        let line = ReportJSON.envelope([report])
         #expect(line.hasPrefix("[ { ") && line.hasSuffix(" } ]\n"))
         #expect(line.filter { $0 == "\n" }.count == 1)
         let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [[String: Any]]
         #expect(parsed?.first?["_OPERATION"] as? String == "extract")
         // Nothing marked: no _CHALKS at all.
-        #expect(InterimReportWriter.buildReport(CollectedRun(operation: "extract"), config: config)["_CHALKS"] == nil)
+        #expect(ReportBuilder.build(CollectedRun(operation: "extract"), template: try #require(config.reportTemplate(for: "extract")), config: config)["_CHALKS"] == nil)
     }
 
     @Test func dateTimeFormat() {
