@@ -131,6 +131,8 @@ public struct ChalkConfig: Sendable {
     /// topic -> sink_config names subscribed to it (after `subscribe`/`unsubscribe`).
     public var subscriptions: [String: [String]] = [:]
     public var exec = ExecConfig()
+    /// The `docker` section (spec/config.md §2.11) plus the root `docker_exe`.
+    public var docker = DockerConfig()
 
     // Artifact discovery (spec/mark-format.md §6).
     public var artifactSearchPath: [String] = ["."]
@@ -167,5 +169,39 @@ public struct ChalkConfig: Sendable {
     /// Sort order of a key (keyspec `normalized_order`, default 2^62).
     public func order(of key: String) -> Int64 {
         keyspecs[key]?.normalizedOrder ?? KeySpec.defaultOrder
+    }
+}
+
+// MARK: - docker section (added by the docker engineer; the Config module fills it from con4m)
+
+/// The `docker` section (spec/config.md §2.11) and the root attribute `docker_exe` (§2.1).
+/// Defaults are the base config's.
+public struct DockerConfig: Sendable, Equatable {
+    /// Root attribute `docker_exe`: path of the real docker; nil = search PATH.
+    public var dockerExe: String? = nil
+    /// `docker.wrap_entrypoint` (`--wrap`).
+    public var wrapEntrypoint = false
+    /// `docker.wrap_cmd`: wrap a CMD when there is no ENTRYPOINT.
+    public var wrapCmd = true
+    /// `docker.label_prefix`.
+    public var labelPrefix = "run.crashoverride."
+    /// `docker.label_template`: the mark template whose keys become image labels.
+    public var labelTemplate = "chalk_labels"
+    /// `docker.custom_labels`: extra labels (name -> value), in the order written.
+    public var customLabels: [(String, String)] = []
+    /// `docker.report_unwrapped_commands`.
+    public var reportUnwrappedCommands = false
+    /// `docker.report_empty_fields`.
+    public var reportEmptyFields = false
+    /// `docker.additional_env_vars`: `ENV` lines added to marked images.
+    public var additionalEnvVars: [(String, String)] = []
+    public init() {}
+
+    public static func == (a: DockerConfig, b: DockerConfig) -> Bool {
+        a.dockerExe == b.dockerExe && a.wrapEntrypoint == b.wrapEntrypoint && a.wrapCmd == b.wrapCmd
+            && a.labelPrefix == b.labelPrefix && a.labelTemplate == b.labelTemplate
+            && a.customLabels.map { $0.0 + "=" + $0.1 } == b.customLabels.map { $0.0 + "=" + $0.1 }
+            && a.reportUnwrappedCommands == b.reportUnwrappedCommands && a.reportEmptyFields == b.reportEmptyFields
+            && a.additionalEnvVars.map { $0.0 + "=" + $0.1 } == b.additionalEnvVars.map { $0.0 + "=" + $0.1 }
     }
 }
