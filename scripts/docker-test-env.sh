@@ -33,11 +33,17 @@ case "$cmd" in
   *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac
 
+# The daemons must not keep the caller's pipes open (a test runner reads them to EOF): close
+# every inherited descriptor above 2 first.
+for fd in $(ls /proc/$$/fd); do
+  if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 command -v dockerd >/dev/null || { echo "dockerd not installed (apt-get install docker.io)" >&2; exit 3; }
 mkdir -p "$D/root" "$D/exec" "$D/registry"
 dockerd --host "unix://$D/docker.sock" --data-root "$D/root" --exec-root "$D/exec" --pidfile "$D/pid" \
   --bridge=none --iptables=false --ip-masq=false --insecure-registry "127.0.0.1:$PORT" \
-  >"$D/dockerd.log" 2>&1 &
+  </dev/null >"$D/dockerd.log" 2>&1 &
 for _ in $(seq 1 100); do
   if DOCKER_HOST="unix://$D/docker.sock" /usr/bin/docker version >/dev/null 2>&1; then break; fi
   sleep 0.1
@@ -57,7 +63,7 @@ http:
 log:
   level: error
 YML
-  docker-registry serve "$D/registry.yml" >"$D/registry.log" 2>&1 &
+  docker-registry serve "$D/registry.yml" </dev/null >"$D/registry.log" 2>&1 &
   echo $! >"$D/registry.pid"
   for _ in $(seq 1 50); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi

@@ -29,7 +29,7 @@ struct Dockerfile: Sendable {
             let t = line.trimmed
             if cont.isEmpty && (t.isEmpty || t.hasPrefix("#")) { continue }
             if !cont.isEmpty && t.hasPrefix("#") { continue }
-            if t.hasSuffix("\\") { cont += String(t.dropLast()) + " "; continue }
+            if t.hasSuffix("\\") { cont += String(t.dropLast()).trimmed + " "; continue }
             let full = cont + t
             cont = ""
             if let r = full.firstRange(of: "<<"), full.uppercased().hasPrefix("RUN") || full.uppercased().hasPrefix("COPY") {
