@@ -149,6 +149,12 @@ public enum Proc {
             sigaction(s, &sa, &o)
             old.append(o)
         }
+        // A parent may have started chalk with these signals blocked (the mask is inherited);
+        // they must reach chalk to be forwarded.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in forwarded { sigaddset(&set, s) }
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         return old
     }
 

@@ -145,3 +145,39 @@ struct DockerBuildTests {
         #expect(try env.dockerRun(["run", "--rm", "chalk-test/cfg:1"], home: home).stdout == "ok\n")
     }
 }
+
+/// Signals sent to chalk during a build reach docker.
+@Suite(.serialized, .enabled(if: DockerEnvironment.available, "needs root, docker.io (dockerd 20.10) and busybox-static"))
+struct DockerBuildSignalTests {
+    let env = DockerEnvironment.shared!
+
+    @Test func sigtermReachesDocker() throws {
+        let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
+        let ctx = try DockerEnvironment.makeContext(["Dockerfile": "FROM \(DockerEnvironment.busybox)\nRUN echo SLEEPING && sleep 60\n"])
+        defer { TestSupport.removeTree(ctx) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TestSupport.chalkBinary)
+        p.arguments = ["docker", "build", "--no-cache", "."]
+        p.environment = env.environment(home: home)
+        p.currentDirectoryURL = ctx
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until the RUN step has started.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !String(decoding: seen, as: UTF8.self).contains("SLEEPING") {
+            seen += out.fileHandleForReading.availableData
+        }
+        #expect(String(decoding: seen, as: UTF8.self).contains("SLEEPING"))
+        let t0 = Date()
+        p.terminate()  // SIGTERM to chalk only; docker must get it from chalk
+        while p.isRunning && Date().timeIntervalSince(t0) < 20 { usleep(50_000) }
+        #expect(!p.isRunning)
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(t0) < 20)
+        #expect(p.terminationStatus != 0)
+    }
+}
