@@ -82,7 +82,10 @@ public enum DockerMode {
         let cl = DockerCommandLine(args)
         let ctx = DockerContext(docker: docker, globals: cl.globals, config: config, identity: identity, argv: argv,
                                 env: DockerLocator.childEnvironment())
-        switch cl.operation {
+        // Help and usage errors are docker's business: nothing to mark or report.
+        let wantsHelp = cl.rest.contains { $0 == "--help" || $0 == "-h" }
+        switch wantsHelp ? nil : cl.operation {
+        case "build" where BuildOptions(cl.rest).context == nil: passthrough(docker, args)
         case "build": exit(DockerBuild(ctx, commandLine: cl).run())
         case "push": exit(DockerPush(ctx, commandLine: cl).run())
         default:
