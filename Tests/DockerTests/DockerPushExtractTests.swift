@@ -94,6 +94,13 @@ struct DockerPushExtractTests {
         let pub = try #require(DockerExtract.collect(["chalk-test/extract:1"], config: cfg, identity: ctx.identity))
         #expect(pub.operation == "extract" && pub.chalks.count == 1)
         // A tampered mark doesn't validate.
+        let tctx = try DockerEnvironment.makeContext([
+            "Dockerfile": "FROM chalk-test/extract:1\nRUN sed -i 's/Docker Image/Docker Imagf/' /chalk.json\n"])
+        defer { TestSupport.removeTree(tctx) }
+        #expect(try env.dockerRun(["build", "-t", "chalk-test/tampered:1", "."], home: home, cwd: tctx).status == 0)
+        let tampered = ex.collect(["chalk-test/tampered:1"])
+        #expect(tampered.chalks.first?["_VALIDATED_METADATA"] == .bool(false))
+        #expect(tampered.errors.contains { $0.contains("does not validate") })
         #expect(ex.collect(["no-such-image:404"]).errors.first?.contains("no such docker image or container") == true)
     }
 }
