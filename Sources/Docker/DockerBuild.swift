@@ -63,7 +63,9 @@ struct DockerBuild {
                     exitCode: first.status)
             return first.status
         }
-        defer { _ = ctx.docker(["rmi", tmpTag]) }
+        // Untagging the temporary tag doesn't need to delay the user (only the tag goes: the
+        // image is the final image's parent, or, after a fall-back, carries the user's tags).
+        defer { ctx.dockerDetached(["rmi", tmpTag]) }
         let iid = (FS.readText(userIID) ?? "").trimmed
         guard !iid.isEmpty else {
             Log.warn("docker build wrote no image ID; the image is not marked")

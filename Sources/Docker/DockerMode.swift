@@ -24,6 +24,11 @@ struct DockerContext: Sendable {
                  stdout: stdout, stderr: stderr)
     }
 
+    /// Runs `docker <globals> args...` in the background without waiting (clean-up).
+    func dockerDetached(_ args: [String]) {
+        Proc.spawnDetached(docker, ["docker"] + globals + args, env: env)
+    }
+
     /// `docker inspect --type T ref` → the first object, or nil.
     func inspect(_ ref: String, type: String) -> ChalkObject? {
         let r = docker(["inspect", "--type", type, ref])

@@ -128,6 +128,27 @@ public enum Proc {
         return p
     }
 
+    /// Starts `path argv...` with stdio on /dev/null and doesn't wait for it (clean-up work
+    /// that must not delay docker's exit). Returns false when it could not start.
+    @discardableResult
+    public static func spawnDetached(_ path: String, _ argv: [String], env: [String]) -> Bool {
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        // Its own process group: a Ctrl-C meant for the build doesn't cut the clean-up short.
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var pid: pid_t = 0
+        let rc = withCStrings(argv) { a in withCStrings(env) { e in posix_spawn(&pid, path, &fa, &attr, a, e) } }
+        return rc == 0
+    }
+
     /// Waits for `pid`, retrying on EINTR; 128+N for a signal.
     static func wait(_ pid: pid_t) -> Int32 {
         var st: Int32 = 0

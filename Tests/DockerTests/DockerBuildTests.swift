@@ -60,8 +60,13 @@ struct DockerBuildTests {
         #expect(mark["HASH"] == nil)
         // Labels: a label given by the user is kept; the tag points at the final image.
         #expect((insp["RepoTags"] as? [String])?.contains(tag) == true)
-        // No temporary tag is left behind.
-        let images = try env.dockerRun(["images", "--format", "{{.Repository}}"], home: home).stdout
+        // No temporary tag is left behind (it is removed in the background, at once).
+        var images = ""
+        for _ in 0..<50 {
+            images = try env.dockerRun(["images", "--format", "{{.Repository}}"], home: home).stdout
+            if !images.contains("chalk-intermediate") { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         #expect(!images.contains("chalk-intermediate"))
     }
 
