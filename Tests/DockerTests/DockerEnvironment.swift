@@ -24,28 +24,65 @@ final class DockerEnvironment: Sendable {
         guard TestSupport.isRoot, FileManager.default.isExecutableFile(atPath: "/usr/bin/docker"),
               FileManager.default.isExecutableFile(atPath: "/usr/bin/busybox") else { return nil }
         let dir = "/tmp/chalk-dockertest-\(getpid())"
-        let port = 20000 + Int(getpid() % 20000)
+        let port = freePort() ?? 20000 + Int(getpid() % 20000)
         let script = TestSupport.packageRoot.appendingPathComponent("scripts/docker-test-env.sh").path
         guard let r = try? TestSupport.run("/bin/bash", [script, "start", dir], extraEnvironment: ["CHALK_TEST_REGISTRY_PORT": "\(port)"],
                                            timeout: 60), r.status == 0 else { return nil }
         let env = DockerEnvironment(dir: dir, host: "unix://\(dir)/docker.sock", registryPort: port)
+        guard env.prepare() else { stop(dir); return nil }
         atexit { DockerEnvironment.stopAtExit() }
+        return env
+    }
+
+    /// A TCP port on 127.0.0.1 that is free right now (bound to 0, read back, released).
+    private static func freePort() -> Int? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        return ok ? Int(UInt16(bigEndian: addr.sin_port)) : nil
+    }
+
+    /// Imports the base image and checks that containers run.
+    private func prepare() -> Bool {
+        let busybox = DockerEnvironment.busybox
+        let env = self
         // Base image: a busybox root with relative links (RULINGS 24).
         let root = dir + "/busybox-root"
         let sh = "mkdir -p \(root)/bin \(root)/tmp && cp /usr/bin/busybox \(root)/bin/busybox && cd \(root)/bin && "
             + "for a in $(./busybox --list); do [ -e $a ] || ln -s busybox $a; done && "
             + "tar -C \(root) -c . | /usr/bin/docker import - \(busybox)"
         guard let imp = try? TestSupport.run("/bin/sh", ["-c", sh], extraEnvironment: ["DOCKER_HOST": env.host]), imp.status == 0 else {
-            return nil
+            print("docker tests skipped: importing the busybox base image failed")
+            return false
         }
-        return env
+        // The daemon must be able to run containers here (cgroups, storage driver); else skip.
+        guard let smoke = try? TestSupport.run("/usr/bin/docker", ["run", "--rm", "--network", "none", busybox, "true"],
+                                               extraEnvironment: ["DOCKER_HOST": env.host], timeout: 60), smoke.status == 0 else {
+            print("docker tests skipped: this dockerd cannot run containers")
+            return false
+        }
+        return true
+    }
+
+    private static func stop(_ dir: String) {
+        let script = TestSupport.packageRoot.appendingPathComponent("scripts/docker-test-env.sh").path
+        _ = try? TestSupport.run("/bin/bash", [script, "stop", dir], timeout: 60)
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     private static func stopAtExit() {
         guard let e = shared else { return }
-        let script = TestSupport.packageRoot.appendingPathComponent("scripts/docker-test-env.sh").path
-        _ = try? TestSupport.run("/bin/bash", [script, "stop", e.dir], timeout: 60)
-        try? FileManager.default.removeItem(atPath: e.dir)
+        stop(e.dir)
     }
 
     /// Environment for chalk and docker: the private daemon, /usr/bin first on PATH, a HOME.
