@@ -96,6 +96,12 @@ struct DockerBuild {
         second += ["-f", ctxDir + "/Dockerfile", ctxDir]
         let built = ctx.docker(second, stdout: .capture, stderr: .capture)
         guard built.status == 0 else {
+            if let sig = Proc.interruptedBy {
+                // The user stopped the build: end like docker did, no repair.
+                writeAll(2, built.stderr)
+                publish(start, chalks: [], unmarked: [], errors: ["docker build interrupted by signal \(sig)"], exitCode: built.status)
+                return built.status
+            }
             Log.warn("adding the chalk mark failed (docker: \(lastLine(built.stderrText))); the image is unmarked")
             return fallBack(iid: iid, start: start, reason: "chalk's build step failed")
         }

@@ -95,8 +95,7 @@ public enum DockerMode {
         case "push": exit(DockerPush(ctx, commandLine: cl).run())
         default:
             if config.docker.reportUnwrappedCommands {
-                var host = ctx.hostKeys(Clock.nowMillis())
-                host["_DOCKER_COMMAND"] = .array(cl.command.map { .string($0) })
+                let host = ctx.hostKeys(Clock.nowMillis())
                 DockerWiring.publish(CollectedRun(operation: "docker", host: host), config: config)
             }
             passthrough(docker, args)

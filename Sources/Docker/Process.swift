@@ -9,7 +9,11 @@ import Glibc
 /// chalk are forwarded to it (issue 7 §4: signals reach docker).
 private let forwardTarget = Atomic<Int32>(0)
 
+/// The last signal chalk forwarded (0 = none): an interrupted build must not be "repaired".
+private let lastForwarded = Atomic<Int32>(0)
+
 private let forwardHandler: @convention(c) (Int32) -> Void = { sig in
+    lastForwarded.store(sig, ordering: .relaxed)
     let pid = forwardTarget.load(ordering: .relaxed)
     if pid > 0 { kill(pid, sig) }
 }
@@ -29,6 +33,12 @@ public enum Proc {
     /// What to do with one of the child's standard streams.
     public enum Stream: Sendable {
         case inherit, capture, null, toStderr
+    }
+
+    /// The last SIGINT/SIGTERM/SIGHUP/SIGQUIT chalk received and forwarded to docker, if any.
+    public static var interruptedBy: Int32? {
+        let s = lastForwarded.load(ordering: .relaxed)
+        return s == 0 ? nil : s
     }
 
     /// The current environment as `KEY=VALUE` strings.
