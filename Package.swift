@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Operations",
                 dependencies: ["Marking", "Config", "Reporting", "CBuildInfo"],
                 swiftSettings: strict + curlSwiftInclude),
-        .target(name: "Docker", dependencies: ["Marking", "Config", "Reporting", "ChalkLog"],
+        .target(name: "Docker", dependencies: ["Marking", "Config", "Reporting", "Operations", "ChalkLog"],
                 swiftSettings: strict + curlSwiftInclude),
         .executableTarget(
             name: "chalk",

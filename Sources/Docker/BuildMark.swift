@@ -20,7 +20,7 @@ extension DockerBuild {
         m["TIMESTAMP_WHEN_CHALKED"] = .int(now)
         m["DATETIME_WHEN_CHALKED"] = .string(Clock.datetime(now))
         m["ARTIFACT_TYPE"] = "Docker Image"
-        m["CHALK_RAND"] = .string(Hex.encode(InterimMark.randomBytes(8)))
+        m["CHALK_RAND"] = .string(Hex.encode(randomBytes(8)))
         m["INJECTOR_COMMIT_ID"] = .string(ctx.identity.commit)
         m["PLATFORM_WHEN_CHALKED"] = .string(platformString())
         m.setIfNotEmpty("DOCKER_FILE", dockerfileText.map { .string($0) })
@@ -31,7 +31,8 @@ extension DockerBuild {
             let base = df.baseImage(t)
             m.merge(ImageReference(base).keys(original: base))
         }
-        m.merge(DockerWiring.chalkTimeCollectedKeys(contextDirectory: FS.absolute(opts.context ?? ".", base: FS.cwd())))
+        m.merge(DockerWiring.chalkTimeCollectedKeys(contextDirectory: FS.normalize(FS.absolute(opts.context ?? ".", base: FS.cwd())),
+                                                    config: ctx.config, version: ctx.identity.version, argv: ctx.argv))
         guard let template = ctx.config.markTemplate(for: "build") else { return (m, m) }
         return (ChalkObject(m.entries.filter { DockerBuild.forcedMarkKeys.contains($0.key) || template.uses($0.key) }), m)
     }
@@ -46,7 +47,7 @@ extension DockerBuild {
         for k in keys {
             guard let v = mark[k], !v.isEmptyForMark else { continue }
             let name = d.labelPrefix + String(k.lowercased().map { $0 == "_" ? "-" : ($0 == "$" ? "_" : $0) })
-            out.append((name, v.stringValue ?? InterimJSONWriter.write(v)))
+            out.append((name, v.stringValue ?? DockerJSONWriter.write(v)))
         }
         return out + d.customLabels
     }
@@ -77,8 +78,8 @@ extension DockerBuild {
         case .alreadyWrapped:
             Log.info("docker: the base image already runs under /chalk exec; ENTRYPOINT/CMD kept")
         case .wrap(let ep, let cmd):
-            lines.append("ENTRYPOINT " + InterimJSONWriter.write(.array(ep.map { .string($0) })))
-            if let cmd { lines.append("CMD " + InterimJSONWriter.write(.array(cmd.map { .string($0) }))) }
+            lines.append("ENTRYPOINT " + DockerJSONWriter.write(.array(ep.map { .string($0) })))
+            if let cmd { lines.append("CMD " + DockerJSONWriter.write(.array(cmd.map { .string($0) }))) }
         }
         guard FS.writeFile(dir + "/chalk", bytes, mode: 0o755) else {
             Log.warn("docker: cannot wrap ENTRYPOINT due to: cannot write the chalk binary into the build context")

@@ -52,7 +52,7 @@ struct DockerBuild {
         if dockerfileText == nil { Log.warn("cannot read the Dockerfile \(dockerfilePath); the mark has no DOCKER_FILE") }
 
         // 1. The user's own build, as written, into a temporary tag.
-        let tmpTag = "chalk-intermediate:" + Hex.encode(InterimMark.randomBytes(8))
+        let tmpTag = "chalk-intermediate:" + Hex.encode(randomBytes(8))
         let userIID = tmp + "/user.iid"
         let firstArgs = cl.command + ["--iidfile", userIID, "-t", tmpTag] + opts.arguments(dropping: ["-t", "--tag", "--iidfile"])
         let first = ctx.docker(firstArgs, stdout: opts.quiet ? .capture : .inherit, stderr: .inherit,
@@ -81,9 +81,9 @@ struct DockerBuild {
         let ctxDir = tmp + "/context"
         mkdir(ctxDir, 0o700)
         if ctx.config.docker.wrapEntrypoint, let lines = wrapLines(df, iid: iid, into: ctxDir) { added += lines }
-        for (k, v) in ctx.config.docker.additionalEnvVars { added.append("ENV " + k + "=" + InterimJSONWriter.quote(v)) }
+        for (k, v) in ctx.config.docker.additionalEnvVars { added.append("ENV " + k + "=" + DockerJSONWriter.quote(v)) }
         mark["METADATA_ID"] = .string(DockerWiring.metadataID(mark))
-        let markText = DockerWiring.serializeMark(mark)
+        let markText = DockerWiring.serializeMark(mark, config: ctx.config)
         guard FS.writeFile(ctxDir + "/chalk.json", Array(markText.utf8), mode: 0o444),
               FS.writeFile(ctxDir + "/Dockerfile", Array((added.joined(separator: "\n") + "\n").utf8)) else {
             return fallBack(iid: iid, start: start, reason: "cannot write chalk's build files")

@@ -32,8 +32,7 @@ struct DockerExtractor {
         guard let data = TarReader.firstFile(cp.stdout) else {
             return Found(mark: nil, errors: ["\(ref): /chalk.json: cannot read docker cp output"])
         }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let obj = DockerWiring.parseJSON(text)?.objectValue else {
+        guard let obj = DockerWiring.parseMark(data) else {
             return Found(mark: nil, errors: ["\(ref): /chalk.json is not a valid JSON object"])
         }
         guard obj["MAGIC"]?.stringValue == "dadfedabbadabbed" else {
@@ -80,10 +79,11 @@ struct DockerExtractor {
 
     private func itemFor(_ mark: ChalkObject, errors: inout [String], ref: String) -> ChalkObject {
         var item = mark
-        let (ok, normalization) = DockerWiring.validate(mark)
+        let (ok, normalization, problem) = DockerWiring.validate(mark)
         item["_OP_ARTIFACT_PATH"] = .string(ref)
         item["_VALIDATED_METADATA"] = .bool(ok)
-        if ok { item["_VALIDATED_NORMALIZATION"] = .string(normalization) } else { errors.append("\(ref): the mark's METADATA_ID does not validate") }
+        if ok, let normalization { item["_VALIDATED_NORMALIZATION"] = .string(normalization) }
+        if !ok { errors.append("\(ref): the mark does not validate: \(problem ?? "unknown reason")") }
         return item
     }
 

@@ -12,6 +12,8 @@ public struct DockerChalkOptions: Sendable {
     public var logLevel: LogLevel?
     public var configFile: String?
     public var useEmbeddedConfig = true
+    /// The config embedded in this chalk binary (`$CHALK_CONFIG` of its self-mark), if any.
+    public var embeddedConfigSource: String?
     public init() {}
 
     /// Parses chalk's global flags (everything before the docker arguments). Unknown flags are

@@ -1,6 +1,7 @@
 import Marking
 import Config
 import Reporting
+import Operations
 import ChalkLog
 
 #if canImport(Glibc)
@@ -8,71 +9,54 @@ import Glibc
 #endif
 
 /// Every call from the docker module into other engineers' code goes through here, so the lead
-/// can wire it in one place at merge.
+/// can rewire it in one place.
 public enum DockerWiring {
-    /// LEAD: wire to the Config module's real loader (it already is `ConfigLoader.load`; check
-    /// the request fields the final loader needs, e.g. external config search and --config-file).
+    /// The Config module's loader (base, embedded and external configs).
     static func loadConfig(_ options: DockerChalkOptions) throws(ConfigError) -> ChalkConfig {
         var c = try ConfigLoader.load(ConfigLoadRequest(configFile: options.configFile,
                                                         useEmbeddedConfig: options.useEmbeddedConfig,
+                                                        embeddedSource: options.embeddedConfigSource,
                                                         command: "docker", startDirectory: FS.cwd()))
         if let w = options.wrap { c.docker.wrapEntrypoint = w }
         return c
     }
 
-    /// LEAD: wire to Reporting's `publishReports` (templates, topics, sinks, report cache).
-    /// INTERIM: appends `[ {report} ]` as one line to `~/.local/chalk/chalk.log`.
+    /// LEAD: wire to Reporting's publisher when it replaces ReportHandoff (the same call
+    /// insert/extract/delete use).
     static func publish(_ run: CollectedRun, config: ChalkConfig) {
-        InterimPublisher.append(run)
+        ReportHandoff.publish(run, config: config)
     }
 
-    /// LEAD: wire to Marking's mark serializer.
-    static func serializeMark(_ mark: ChalkObject) -> String { InterimMark.serialize(mark) }
-
-    /// LEAD: wire to Marking's METADATA_ID computation (current normalization).
-    static func metadataID(_ mark: ChalkObject) -> String { InterimMark.metadataID(mark) }
-
-    /// LEAD: wire to Marking's random CHALK_ID (`idFormat(32 random bytes)`, §2.2).
-    static func randomChalkID() -> String { InterimMark.idFormat(InterimMark.randomBytes(32)) }
-
-    /// LEAD: wire to Marking's JSON parser.
-    static func parseJSON(_ text: String) -> ChalkValue? { InterimJSONParser.parse(text) }
-
-    /// LEAD: wire to Marking's validation of an extracted mark (METADATA_ID recomputed; images
-    /// have no HASH, so no CHALK_ID check). Returns (validated, normalization used).
-    static func validate(_ mark: ChalkObject) -> (Bool, String) {
-        guard let id = mark["METADATA_ID"]?.stringValue, mark["CHALK_ID"] != nil else { return (false, "current") }
-        return (InterimMark.metadataID(mark) == id, "current")
+    /// The mark's bytes (Marking's serializer, the config's key order).
+    static func serializeMark(_ mark: ChalkObject, config: ChalkConfig) -> String {
+        MarkSerializer.serializeString(mark, order: { config.order(of: $0) })
     }
 
-    /// LEAD: wire to the collectors (git `vctl_git`, CI plugins) that add chalk-time keys for an
-    /// artifact at `path`. INTERIM: none (the docker module adds its own keys).
-    static func chalkTimeCollectedKeys(contextDirectory: String) -> ChalkObject { [:] }
-}
+    /// METADATA_ID of a mark (current normalization).
+    static func metadataID(_ mark: ChalkObject) -> String { MarkNormalization.current.metadataIdentity(mark).id }
 
-/// INTERIM report publisher until Reporting's publisher lands (see DockerWiring.publish).
-enum InterimPublisher {
-    static func append(_ run: CollectedRun) {
-        var r = ChalkObject()
-        r["_OPERATION"] = .string(run.operation)
-        r.merge(run.host)
-        if !run.chalks.isEmpty { r["_CHALKS"] = .array(run.chalks.map { .object($0) }) }
-        if !run.unmarked.isEmpty { r["_UNMARKED"] = .array(run.unmarked.map { .string($0) }) }
-        if !run.errors.isEmpty { r["_OP_ERRORS"] = .array(run.errors.map { .string($0) }) }
-        r["_OP_CHALK_COUNT"] = .int(Int64(run.chalks.count))
-        r["_OP_UNMARKED_COUNT"] = .int(Int64(run.unmarked.count))
-        let line = "[ " + InterimJSONWriter.write(.object(r)) + " ]\n"
-        guard let home = Proc.getenv("HOME"), !home.isEmpty, home != "/" else {
-            Log.trace("no usable HOME; docker report not written")
-            return
-        }
-        let dir = home + "/.local/chalk"
-        mkdir(home + "/.local", 0o755); mkdir(dir, 0o755)
-        let fd = open(dir + "/chalk.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { Log.error("cannot write \(dir)/chalk.log: \(String(cString: strerror(errno)))"); return }
-        defer { close(fd) }
-        let bytes = Array(line.utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, bytes.count) }
+    /// A random CHALK_ID (images have no unchalked hash, spec/mark-format.md §2.2).
+    static func randomChalkID() -> String { ChalkIdentifiers.randomChalkID() }
+
+    /// Parses docker's JSON output.
+    static func parseJSON(_ text: String) -> ChalkValue? { DockerJSONParser.parse(text) }
+
+    /// Parses a mark (`/chalk.json`) with Marking's parser; nil when it isn't one JSON object.
+    static func parseMark(_ bytes: [UInt8]) -> ChalkObject? { try? MarkParser.parseWholeObject(bytes) }
+
+    /// Validates an extracted image/container mark: METADATA_ID recomputed; images have no
+    /// HASH, so there is no CHALK_ID check. Returns (validated, normalization, problem).
+    static func validate(_ mark: ChalkObject) -> (Bool, String?, String?) {
+        let v = MarkValidation.validate(mark, currentHash: nil)
+        return (v.valid, v.normalization?.rawValue, v.problem)
+    }
+
+    /// LEAD: wire to the metadata source insert uses (git `vctl_git`, CI, CODEOWNERS collectors)
+    /// for the chalk-time artifact keys of the build context directory.
+    static func chalkTimeCollectedKeys(contextDirectory: String, config: ChalkConfig, version: String, argv: [String]) -> ChalkObject {
+        let source: any ChalkTimeMetadataSource = BuiltinChalkTimeMetadata()
+        let ctx = OperationContext(operation: "build", chalkVersion: version, config: config, argv: argv, startDirectory: FS.cwd())
+        return source.chalkTimeArtifact(path: contextDirectory, ctx)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChalkLog
 
 /// Entry point. `chalk exec` is dispatched before swift-argument-parser runs, so that the
 /// workload starts with as little work as possible in front of it (RULINGS 2).
@@ -12,7 +13,22 @@ enum ChalkMain {
         if let execArgs = ExecFastPath.execArguments(args) {
             ExecCommand.runFast(execArgs)  // never returns
         }
-        ChalkCommand.main()
+        runCommand()
+    }
+
+    /// swift-argument-parser's `main()`, except that usage errors exit 2 (RULINGS 9) instead of
+    /// EX_USAGE (64).
+    static func runCommand() {
+        do {
+            var command = try ChalkCommand.parseAsRoot(GlobalFlagPlacement.reorder(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+        } catch {
+            if ChalkCommand.exitCode(for: error) == .validationFailure {
+                Log.writeStderr(ChalkCommand.fullMessage(for: error) + "\n")
+                ChalkCommand.exit(withError: ExitCode(2))
+            }
+            ChalkCommand.exit(withError: error)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Docker
 
 /// `chalk docker ARGS...`: dispatched before swift-argument-parser (DockerDispatch) so that every
@@ -34,7 +35,9 @@ enum DockerDispatch {
     }
 
     static func run(flags: [String], args: [String]) -> Never {
-        DockerMode.main(args, options: DockerChalkOptions.parse(flags),
+        var options = DockerChalkOptions.parse(flags)
+        options.embeddedConfigSource = SelfConfig.embeddedSource(in: SelfMark.read())
+        DockerMode.main(args, options: options,
                         identity: ChalkIdentity(version: ChalkVersion.string, commit: ChalkVersion.commit,
                                                 implementationName: ChalkVersion.implementationName))
     }

@@ -14,7 +14,8 @@ struct DockerConfigDrivenTests {
         let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
         let ctx = try DockerEnvironment.makeContext(["Dockerfile": "FROM \(DockerEnvironment.busybox)\nCMD [\"true\"]\n"])
         defer { TestSupport.removeTree(ctx) }
-        var cfg = ChalkConfig()
+        // The real base config (its report template and file sink), with docker settings changed.
+        var cfg = try ConfigLoader.load(ConfigLoadRequest(useEmbeddedConfig: false, command: "docker", startDirectory: ctx.path))
         cfg.docker.customLabels = [("com.example.team", "platform"), ("com.example.note", "two\nlines")]
         cfg.docker.additionalEnvVars = [("CHALKED_BY", "chalk \"swift\"")]
         cfg.markTemplates["chalk_labels"] = Template(name: "chalk_labels", keys: ["CHALK_ID", "DOCKER_TAGS"])

@@ -71,29 +71,15 @@ import Marking
     }
 }
 
-@Suite struct InterimMarkTests {
-    @Test func metadataIDVectorFromSpec() {
-        let mark: ChalkObject = ["MAGIC": "dadfedabbadabbed", "CHALK_ID": "AB", "TIMESTAMP_WHEN_CHALKED": 1,
-                                 "COMMIT_SIGNED": true, "METADATA_ID": "X"]
-        #expect(Hex.encode(SHA256.digest(InterimMark.normalize(mark))) == "d4792f7c1c400cdfe92cc75428c73c3678c98b1526c0af3ef41c9cefdcc9cbcc")
-        #expect(InterimMark.metadataID(mark) == "THWJYZ-0W80-6DZT-9CRXA2")
-    }
-
-    @Test func idFormatVectors() {
-        #expect(InterimMark.idFormat(Array("a8ab92d92dfdeb4f66d895c5963882d9e905df7c7ecd74463d91a5063d14691b".utf8)) == "C4W62R-HS69-J3JC-K4CSJ6")
-        #expect(InterimMark.idFormat(Array("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".utf8)) == "CMSP4C-336G-T34E-9RCSHK")
-    }
-
-    @Test func serializerLayoutAndRoundTrip() {
-        let mark: ChalkObject = ["DOCKER_TAGS": ["a", "b\n"], "CHALK_ID": "X", "MAGIC": "dadfedabbadabbed", "METADATA_ID": "Y",
-                                 "DOCKER_LABELS": .object([:]), "N": 5]
-        let s = InterimMark.serialize(mark)
-        #expect(s == #"{ "MAGIC" : "dadfedabbadabbed", "CHALK_ID" : "X", "DOCKER_LABELS" : {  }, "DOCKER_TAGS" : ["a", "b\n"], "N" : 5, "METADATA_ID" : "Y" }"#)
-        #expect(InterimJSONParser.parse(s)?.objectValue?["DOCKER_TAGS"] == ["a", "b\n"])
-        #expect(InterimJSONParser.parse("{\"a\": [1, 2.5, null, true, \"\\u00e9\\ud83d\\ude00\"]}")?.objectValue?["a"]
+@Suite struct DockerJSONTests {
+    @Test func parserAndWriter() {
+        let v: ChalkValue = .array([.object(["Id": "sha256:ab", "RepoTags": ["a:1"], "Size": 5, "Config": .object(["Entrypoint": .null])])])
+        #expect(DockerJSONParser.parse(DockerJSONWriter.write(v)) == v)
+        #expect(DockerJSONWriter.write(.array(["/bin/sh", "-c", "echo \"hi\"\n"])) == #"["/bin/sh", "-c", "echo \"hi\"\n"]"#)
+        #expect(DockerJSONParser.parse("{\"a\": [1, 2.5, null, true, \"\\u00e9\\ud83d\\ude00\"]}")?.objectValue?["a"]
             == .array([.int(1), .float(2.5), .null, .bool(true), .string("é😀")]))
-        #expect(InterimJSONParser.parse("{\"a\": }") == nil)
-        #expect(InterimJSONParser.parse("[1] x") == nil)
+        #expect(DockerJSONParser.parse("{\"a\": }") == nil)
+        #expect(DockerJSONParser.parse("[1] x") == nil)
     }
 
     @Test func tarReaderReadsFirstFile() {

@@ -1,12 +1,11 @@
 import Marking
 
-// INTERIM (docker engineer): a minimal JSON reader/writer, the mark serializer (spec/mark-format.md
-// §1.3-§1.4), the binary normalization for METADATA_ID (§2.3) and base32v/idFormat (§2.1).
-// LEAD: replace with the Marking module's serializer, parser and ID functions when they land;
-// every caller goes through `DockerWiring` (Wiring.swift), so only that file needs rewiring.
+// A general JSON reader for docker's own output (`docker inspect` prints arrays; the Marking
+// module's MarkParser reads marks, which are objects) and a writer for the JSON exec forms
+// chalk writes into its Dockerfile step.
 
 /// A small strict JSON parser into ChalkValue (objects keep their order, ints stay Int64).
-struct InterimJSONParser {
+struct DockerJSONParser {
     private let b: [UInt8]
     private var i = 0
 
@@ -14,7 +13,7 @@ struct InterimJSONParser {
     static func parse(_ text: String) -> ChalkValue? { parse(Array(text.utf8)) }
 
     static func parse(_ bytes: [UInt8]) -> ChalkValue? {
-        var p = InterimJSONParser(b: bytes)
+        var p = DockerJSONParser(b: bytes)
         guard let v = p.value(depth: 0) else { return nil }
         p.ws()
         return p.i == p.b.count ? v : nil
@@ -136,8 +135,8 @@ struct InterimJSONParser {
     }
 }
 
-/// Chalk's JSON writer (spec/mark-format.md §1.4): `{ "K" : v, ... }`, `[a, b]`, Nim escapes.
-enum InterimJSONWriter {
+/// A JSON writer in Chalk's layout (`{ "K" : v }`, `[a, b]`); strings escaped as JSON requires.
+enum DockerJSONWriter {
     static func write(_ v: ChalkValue) -> String {
         switch v {
         case .string(let s): return quote(s)
@@ -171,83 +170,8 @@ enum InterimJSONWriter {
     }
 }
 
-/// Mark key order (§1.3) and METADATA_ID (§2.3), base32v IDs (§2.1).
-enum InterimMark {
-    static let topOrder: [String: Int64] = [
-        "MAGIC": 0, "CHALK_ID": 1, "CHALK_VERSION": 2, "TIMESTAMP_WHEN_CHALKED": 3, "DATE_CHALKED": 4,
-        "TIME_CHALKED": 5, "TZ_OFFSET_WHEN_CHALKED": 6, "DATETIME_WHEN_CHALKED": 7,
-        "ERR_INFO": Int64.max - 500, "SIGNING": Int64.max - 400, "METADATA_HASH": Int64.max - 300,
-        "METADATA_ID": Int64.max - 200, "SIGNATURE": Int64.max,
-    ]
-
-    static func ordered(_ o: ChalkObject) -> ChalkObject {
-        let keys = o.keys.sorted { a, b in
-            let oa = topOrder[a] ?? (1 << 62), ob = topOrder[b] ?? (1 << 62)
-            return oa != ob ? oa < ob : Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
-        }
-        return ChalkObject(keys.map { ($0, o[$0]!) })
-    }
-
-    /// The mark's bytes, keys in mark order.
-    static func serialize(_ mark: ChalkObject) -> String { InterimJSONWriter.write(.object(ordered(mark))) }
-
-    static let ignoredWhenNormalizing: Set<String> = ["MAGIC", "METADATA_HASH", "METADATA_ID", "SIGNING", "SIGNATURE", "EMBEDDED_CHALK"]
-
-    /// Current-format binary normalization of a whole mark.
-    static func normalize(_ mark: ChalkObject) -> [UInt8] {
-        var out: [UInt8] = []
-        let kept = mark.entries.filter { !ignoredWhenNormalizing.contains($0.key) }
-        encodeObject(kept, into: &out)
-        return out
-    }
-
-    private static func u32(_ n: Int, _ out: inout [UInt8]) { for s in 0..<4 { out.append(UInt8((UInt32(n) >> (8 * s)) & 0xff)) } }
-
-    private static func encodeObject(_ pairs: [(key: String, value: ChalkValue)], into out: inout [UInt8]) {
-        out.append(5); u32(pairs.count, &out)
-        for (k, v) in pairs.sorted(by: { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }) {
-            encode(.string(k), into: &out); encode(v, into: &out)
-        }
-    }
-
-    private static func encode(_ v: ChalkValue, into out: inout [UInt8]) {
-        switch v {
-        case .string(let s): out.append(1); u32(s.utf8.count, &out); out += Array(s.utf8)
-        case .int(let n): out.append(2); let u = UInt64(bitPattern: n); for s in 0..<8 { out.append(UInt8((u >> (8 * UInt64(s))) & 0xff)) }
-        case .bool(let b): out += [3, b ? 1 : 0]
-        case .array(let a): out.append(4); u32(a.count, &out); for x in a { encode(x, into: &out) }
-        case .object(let o): encodeObject(o.entries, into: &out)
-        case .float: out.append(6)
-        case .null: out.append(7)
-        }
-    }
-
-    static func metadataID(_ mark: ChalkObject) -> String { idFormat(SHA256.digest(normalize(mark))) }
-
-    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-
-    static func base32v(_ raw: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var acc: UInt32 = 0, bits = 0
-        for byte in raw {
-            acc = (acc << 8) | UInt32(byte); bits += 8
-            while bits >= 5 { bits -= 5; out.append(alphabet[Int((acc >> UInt32(bits)) & 31)]) }
-        }
-        if bits > 0 { out.append(alphabet[Int((acc << UInt32(5 - bits)) & 31)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `idFormat`: base32v, first 20 characters as 6-4-4-6.
-    static func idFormat(_ raw: [UInt8]) -> String {
-        let s = Array(base32v(raw).utf8)
-        func part(_ a: Int, _ b: Int) -> String { String(decoding: s[a..<b], as: UTF8.self) }
-        return part(0, 6) + "-" + part(6, 10) + "-" + part(10, 14) + "-" + part(14, 20)
-    }
-
-    static func randomBytes(_ n: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: n)
-        var g = SystemRandomNumberGenerator()
-        for i in 0..<n { out[i] = UInt8.random(in: 0...255, using: &g) }
-        return out
-    }
+/// Random bytes (temporary tag names, CHALK_RAND).
+func randomBytes(_ n: Int) -> [UInt8] {
+    var g = SystemRandomNumberGenerator()
+    return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
 }
