@@ -70,7 +70,7 @@ struct DockerPushExtractTests {
         #expect(item["_CURRENT_HASH"]?.stringValue == built["_CURRENT_HASH"] as? String)
         #expect(item["METADATA_ID"]?.stringValue == built["METADATA_ID"] as? String)
         // No container is left behind by the extraction.
-        #expect(try env.dockerRun(["ps", "-aq"], home: home).stdout.isEmpty)
+        #expect(try env.dockerRun(["ps", "-aq", "--filter", "ancestor=chalk-test/extract:1"], home: home).stdout.isEmpty)
 
         let run = try env.dockerRun(["run", "-d", "--network", "none", "chalk-test/extract:1"], home: home)
         let cid = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
