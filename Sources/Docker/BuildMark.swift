@@ -44,7 +44,9 @@ extension DockerBuild {
         let keys = ctx.config.markTemplates[d.labelTemplate]?.usedKeys
             ?? ["AUTHOR", "BRANCH", "COMMITTER", "COMMIT_ID", "DATE_AUTHORED", "DATE_COMMITTED", "DATE_TAGGED", "ORIGIN_URI", "TAG", "TAGGER"]
         var out: [(String, String)] = []
-        for k in keys {
+        // The config forces the mark-identity keys into every mark template; they are not
+        // labels (Chalk labels only the template's own keys, e.g. the git facts).
+        for k in keys where !DockerBuild.forcedMarkKeys.contains(k) && k != "HASH" && !k.hasPrefix("$") {
             guard let v = mark[k], !v.isEmptyForMark else { continue }
             let name = d.labelPrefix + String(k.lowercased().map { $0 == "_" ? "-" : ($0 == "$" ? "_" : $0) })
             out.append((name, v.stringValue ?? DockerJSONWriter.write(v)))

@@ -29,6 +29,19 @@ struct DockerPassthroughTests {
         #expect(DockerEnvironment.reports(home: home).isEmpty)
     }
 
+    @Test func reportUnwrappedCommandsFromConfigFile() throws {
+        let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
+        let cfg = home.appendingPathComponent("docker.c4m")
+        try "docker {\n  report_unwrapped_commands: true\n}\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try env.chalk(["--config-file", cfg.path, "docker", "run", "--rm", "--network", "none", DockerEnvironment.busybox,
+                               "sh", "-c", "echo still docker; exit 4"], home: home)
+        #expect(r.status == 4)
+        #expect(r.stdout == "still docker\n")
+        let reports = DockerEnvironment.reports(home: home)
+        #expect(reports.count == 1)
+        #expect(reports.first?["_OPERATION"] as? String == "docker")
+    }
+
     @Test func dockerGlobalFlagsAreKept() throws {
         let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
         let ctx = try DockerEnvironment.makeContext(["Dockerfile": "FROM \(DockerEnvironment.busybox)\nCMD [\"true\"]\n"])
