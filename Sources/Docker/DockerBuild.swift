@@ -51,10 +51,18 @@ struct DockerBuild {
         let dockerfileText = stdinBytes.map { String(decoding: $0, as: UTF8.self) } ?? FS.readText(dockerfilePath)
         if dockerfileText == nil { Log.warn("cannot read the Dockerfile \(dockerfilePath); the mark has no DOCKER_FILE") }
 
-        // 1. The user's own build, as written, into a temporary tag.
+        // The mark needs nothing from the build, so it is made first: its labels go on the
+        // user's build, where the legacy builder caches them (same commit, same labels) instead
+        // of committing a LABEL step in chalk's step every time.
+        let df = dockerfileText.map { Dockerfile($0, buildArgs: opts.buildArgs) }
+        var (mark, collected) = buildMark(start, dockerfile: df, dockerfileText: dockerfileText)
+        let labels = chalkLabels(mark)
+
+        // 1. The user's own build, as written (plus chalk's labels), into a temporary tag.
         let tmpTag = "chalk-intermediate:" + Hex.encode(randomBytes(8))
         let userIID = tmp + "/user.iid"
-        let firstArgs = cl.command + ["--iidfile", userIID, "-t", tmpTag] + opts.arguments(dropping: ["-t", "--tag", "--iidfile"])
+        let firstArgs = cl.command + ["--iidfile", userIID, "-t", tmpTag] + labels.flatMap { ["--label", $0.0 + "=" + $0.1] }
+            + opts.arguments(dropping: ["-t", "--tag", "--iidfile"])
         let first = ctx.docker(firstArgs, stdout: opts.quiet ? .capture : .inherit, stderr: .inherit,
                                stdinBytes: stdinBytes, stdinNull: false)
         if first.status != 0 {
@@ -73,9 +81,6 @@ struct DockerBuild {
         }
 
         // 2. The mark and chalk's one-step image.
-        let df = dockerfileText.map { Dockerfile($0, buildArgs: opts.buildArgs) }
-        var (mark, collected) = buildMark(start, dockerfile: df, dockerfileText: dockerfileText)
-        let labels = chalkLabels(mark)
         var item = ChalkObject()
         var added: [String] = ["FROM " + tmpTag, "COPY chalk.json /chalk.json"]
         let ctxDir = tmp + "/context"
@@ -91,7 +96,6 @@ struct DockerBuild {
         var second = cl.command + ["--iidfile", tmp + "/final.iid"]
         if opts.quiet { second.append("-q") }
         for t in opts.tags { second += ["-t", t] }
-        for (k, v) in labels { second += ["--label", k + "=" + v] }
         if opts.platforms.count == 1 { second += ["--platform", opts.platforms[0]] }
         second += ["-f", ctxDir + "/Dockerfile", ctxDir]
         let built = ctx.docker(second, stdout: .capture, stderr: .capture)
