@@ -7,6 +7,9 @@ import ChalkLog
 enum ChalkMain {
     static func main() {
         let args = Array(CommandLine.arguments.dropFirst())
+        if let (flags, dockerArgs) = DockerDispatch.split(argv0: CommandLine.arguments.first ?? "chalk", args) {
+            DockerDispatch.run(flags: flags, args: dockerArgs)  // never returns
+        }
         if let execArgs = ExecFastPath.execArguments(args) {
             ExecCommand.runFast(execArgs)  // never returns
         }
@@ -43,6 +46,7 @@ struct ChalkCommand: ParsableCommand {
         subcommands: [
             InsertCommand.self, ExtractCommand.self, DeleteCommand.self, ExecCommand.self,
             LoadCommand.self, DumpCommand.self, ConfigCommand.self, EnvCommand.self, VersionCommand.self,
+            DockerCommand.self,
         ]
     )
 }
