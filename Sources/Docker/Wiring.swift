@@ -21,8 +21,7 @@ public enum DockerWiring {
         return c
     }
 
-    /// LEAD: wire to Reporting's publisher when it replaces ReportHandoff (the same call
-    /// insert/extract/delete use).
+    /// Reporting's publisher, through the same call insert/extract/delete use.
     static func publish(_ run: CollectedRun, config: ChalkConfig) {
         ReportHandoff.publish(run, config: config)
     }
@@ -51,12 +50,14 @@ public enum DockerWiring {
         return (v.valid, v.normalization?.rawValue, v.problem)
     }
 
-    /// LEAD: wire to the metadata source insert uses (git `vctl_git`, CI, CODEOWNERS collectors)
-    /// for the chalk-time artifact keys of the build context directory.
+    /// The chalk-time host and artifact keys of the build, from the same collectors insert uses
+    /// (host facts, git of the build context, CI, CODEOWNERS, custom keys).
     static func chalkTimeCollectedKeys(contextDirectory: String, config: ChalkConfig, version: String, argv: [String]) -> ChalkObject {
-        let source: any ChalkTimeMetadataSource = BuiltinChalkTimeMetadata()
         let ctx = OperationContext(operation: "build", chalkVersion: version, config: config, argv: argv, startDirectory: FS.cwd())
-        return source.chalkTimeArtifact(path: contextDirectory, ctx)
+        let source = CollectorMetadata(context: ctx, paths: [contextDirectory])
+        var keys = source.chalkTimeHost(ctx)
+        keys.merge(source.chalkTimeArtifact(path: contextDirectory, ctx))
+        return keys
     }
 }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import ChalkLog
 import Config
+import Docker
+import Reporting
 import Marking
 import Operations
 
@@ -98,10 +100,38 @@ enum MarkCommandRunner {
             config.outconf[name, default: OutConf()].reportTemplate = t
         }
         let context = OperationContext(operation: name, chalkVersion: ChalkVersion.string, config: config)
+        // Extract also reads docker images and containers: `images`, `containers`, `all`, and
+        // any argument that is not an existing path (spec/mark-format.md §6).
+        var filePaths = paths, dockerTargets: [String] = []
+        if kind == .extract {
+            filePaths = paths.filter { !DockerExtract.isDockerWord($0) && access($0, F_OK) == 0 }
+            dockerTargets = paths.filter { DockerExtract.isDockerWord($0) || access($0, F_OK) != 0 }
+        }
         // chalk delete ignores --virtual, as Chalk does (spec/mark-format.md §6).
-        let request = MarkOperationRequest(kind: kind, paths: paths, virtual: kind == .insert && config.virtualChalk,
+        let request = MarkOperationRequest(kind: kind, paths: filePaths, virtual: kind == .insert && config.virtualChalk,
                                            context: context)
-        let result = MarkOperation(metadata: CollectorMetadata(context: context, paths: paths)).run(request)
+        var result = (filePaths.isEmpty && !dockerTargets.isEmpty)
+            ? MarkOperationResult.external(CollectedRun(operation: name), failed: false)
+            : MarkOperation(metadata: CollectorMetadata(context: context, paths: filePaths)).run(request)
+        if !dockerTargets.isEmpty {
+            let identity = ChalkIdentity(version: ChalkVersion.string, commit: ChalkVersion.commit,
+                                         implementationName: ChalkVersion.implementationName)
+            if let docker = DockerExtract.collect(dockerTargets, config: config, identity: identity) {
+                result.run.chalks += docker.chalks
+                result.run.unmarked += docker.unmarked
+                result.run.errors += docker.errors
+                if !docker.errors.isEmpty || docker.chalks.contains(where: { $0["_VALIDATED_METADATA"] == .bool(false) }) {
+                    result.failed = true
+                }
+            } else {
+                for t in dockerTargets {
+                    let msg = "\(t): no such file, and no docker to look it up as an image or container"
+                    Log.error(msg)
+                    result.run.errors.append(msg)
+                }
+                result.failed = true
+            }
+        }
         // A report that can't be delivered is logged by reporting (and cached once the report
         // cache lands); it does not make the artifacts' operation fail.
         ReportHandoff.publish(result.run, config: config)
@@ -132,3 +162,7 @@ enum GlobalFlagPlacement {
         return [args[i]] + leading + args[(i + 1)...]
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
