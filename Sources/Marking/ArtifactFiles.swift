@@ -8,6 +8,20 @@ public enum ArtifactFiles {
     /// clear error instead of exhausting memory.
     public static let maxArtifactSize = 4 << 30
 
+    /// Buffers at least this large are backed by transparent huge pages when the kernel allows
+    /// it: reading a 200 MB binary otherwise spends more time in 4 KiB page faults than in the
+    /// copy itself.
+    static let hugePageThreshold = 8 << 20
+
+    /// madvise(MADV_HUGEPAGE) over the 2 MiB-aligned part of `[base, base+count)`; a hint only.
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, _ count: Int) {
+        let huge = 2 << 20
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + count) & ~(huge - 1)
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, MADV_HUGEPAGE)
+    }
+
     /// Reads the whole regular file at `path` with one preallocated buffer.
     public static func read(_ path: String) throws(MarkingError) -> ArtifactInput {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -20,6 +34,7 @@ public enum ArtifactFiles {
         guard size <= maxArtifactSize else { throw MarkingError(.tooLarge, path: path, "file is larger than 4 GiB") }
         var failure: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, initialized in
+            if size >= hugePageThreshold, let base = buf.baseAddress { adviseHugePages(base, size) }
             var off = 0
             while off < size {
                 let n = Glibc.read(fd, buf.baseAddress! + off, size - off)
@@ -30,13 +45,15 @@ public enum ArtifactFiles {
             initialized = off
         }
         if failure != 0 { throw MarkingError(.io, path: path, "read failed", errno: failure) }
-        // The file grew while we read it: take the rest too.
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        // The file grew while we read it: take the rest too. The probe buffer lives on the
+        // stack: this read runs once per artifact and almost always returns 0.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk throws(MarkingError) in
+            while true {
+                let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
+                if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
+                if n == 0 { break }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+            }
         }
         return ArtifactInput(path: path, bytes: bytes, mode: UInt32(st.st_mode))
     }
