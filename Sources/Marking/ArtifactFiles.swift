@@ -33,26 +33,33 @@ public enum ArtifactFiles {
         let size = Int(st.st_size)
         guard size <= maxArtifactSize else { throw MarkingError(.tooLarge, path: path, "file is larger than 4 GiB") }
         var failure: Int32 = 0
-        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, initialized in
+        var atEOF = false
+        // One byte more than fstat said: a read that comes back short is the end of the file,
+        // so the usual case costs a single read(2) and no probe for growth.
+        let capacity = size + 1
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, initialized in
             if size >= hugePageThreshold, let base = buf.baseAddress { adviseHugePages(base, size) }
             var off = 0
-            while off < size {
-                let n = Glibc.read(fd, buf.baseAddress! + off, size - off)
+            while off < capacity {
+                let want = capacity - off
+                let n = Glibc.read(fd, buf.baseAddress! + off, want)
                 if n < 0 { if errno == EINTR { continue }; failure = errno; break }
-                if n == 0 { break }  // the file shrank while we read it
+                if n == 0 { atEOF = true; break }  // exactly at EOF, or the file shrank
                 off += n
+                if n < want { atEOF = true; break }  // a short read of a regular file: EOF
             }
             initialized = off
         }
         if failure != 0 { throw MarkingError(.io, path: path, "read failed", errno: failure) }
-        // The file grew while we read it: take the rest too. The probe buffer lives on the
-        // stack: this read runs once per artifact and almost always returns 0.
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk throws(MarkingError) in
-            while true {
-                let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
-                if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
-                if n == 0 { break }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+        // The file grew while we read it: take the rest too.
+        if !atEOF {
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65536) { chunk throws(MarkingError) in
+                while true {
+                    let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
+                    if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
+                    if n == 0 { break }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+                }
             }
         }
         return ArtifactInput(path: path, bytes: bytes, mode: UInt32(st.st_mode))

@@ -24,7 +24,11 @@ public struct ArtifactInput: Sendable {
 
     /// The file name's extension (after the last dot of the last path component), case kept.
     public var fileExtension: String? {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        // The last non-empty component, found without splitting the whole path (this runs
+        // for every file a walk finds).
+        var name = Substring(path)
+        while name.last == "/" { name = name.dropLast() }
+        if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
         return String(name[name.index(after: dot)...])
     }

@@ -16,7 +16,7 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
         let pairs = mark.entries.filter { !MarkNormalization.ignoredKeys.contains($0.key) }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            .sorted { MarkSerializer.compareBytes($0.key, $1.key, dropLeadingAt: false) < 0 }
         if self == .current { out.append(0x05) }
         Self.appendU32(UInt32(pairs.count), to: &out)
         for (k, v) in pairs {
@@ -54,7 +54,7 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
             out.append(0x05)
             Self.appendU32(UInt32(o.count), to: &out)
             let pairs = self == .current
-                ? o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                ? o.entries.sorted { MarkSerializer.compareBytes($0.key, $1.key, dropLeadingAt: false) < 0 }
                 : o.entries
             for (k, v) in pairs {
                 Self.appendString(k, to: &out)
