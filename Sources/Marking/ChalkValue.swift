@@ -70,7 +70,9 @@ public struct ChalkObject: Sendable, Equatable, Hashable, Sequence, ExpressibleB
 
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return pairs.firstIndex { $0.key == key }
+        // Comparing lengths first skips most mismatches without a full string comparison.
+        let n = key.utf8.count
+        return pairs.firstIndex { $0.key.utf8.count == n && $0.key == key }
     }
 
     public subscript(key: String) -> ChalkValue? {

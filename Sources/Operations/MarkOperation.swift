@@ -89,7 +89,8 @@ public struct MarkOperation: Sendable {
     private func claim(_ path: String, _ kind: OperationKind,
                        currentHash: inout BackgroundHash?) throws(MarkingError) -> (ArtifactInput, any Codec, CodecScan)? {
         let input = try ArtifactFiles.read(path)
-        // Extract reports _CURRENT_HASH: start it now, next to the codec's own hashing.
+        // Extract reports _CURRENT_HASH of marked artifacts: a large file's hash starts now,
+        // next to the codec's own hashing; a small file is hashed only if it is marked.
         if kind == .extract { currentHash = BackgroundHash(input.bytes) }
         guard let (codec, scan) = try CodecRegistry.claim(input, operation: kind, codecs: codecs) else {
             Log.trace("\(path): no codec claims this file")
@@ -126,7 +127,7 @@ public struct MarkOperation: Sendable {
         } else {
             let out = try codec.render(input, scan: scan, mark: markBytes)
             let hashing = BackgroundHash(out)
-            defer { _ = hashing.value() }
+            defer { hashing.wait() }
             try ArtifactFiles.writeAtomically(path, bytes: out, mode: input.mode)
             currentHash = hashing.value()
         }
@@ -171,7 +172,7 @@ public struct MarkOperation: Sendable {
     /// Returns false when the artifact's mark does not validate.
     private func extract(_ path: String, run: inout CollectedRun) throws(MarkingError) -> Bool {
         var hashing: BackgroundHash?
-        defer { _ = hashing?.value() }
+        defer { hashing?.wait() }
         guard let (_, _, scan) = try claim(path, .extract, currentHash: &hashing) else { return true }
         guard let mark = scan.mark, !Self.isPlaceholder(mark) else { run.unmarked.append(path); return true }
         let v = MarkValidation.validate(mark, currentHash: scan.unchalkedHash)
