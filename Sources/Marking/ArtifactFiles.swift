@@ -22,8 +22,20 @@ public enum ArtifactFiles {
         _ = madvise(p, end - start, MADV_HUGEPAGE)
     }
 
+    /// How much of a file `read(_:claimable:)` shows the claim check before reading the rest.
+    public static let headSize = 4096
+
     /// Reads the whole regular file at `path` with one preallocated buffer.
     public static func read(_ path: String) throws(MarkingError) -> ArtifactInput {
+        // Without a claim check the whole file is always read.
+        try read(path, claimable: { _, _ in true })!
+    }
+
+    /// Reads the regular file at `path`, but first only its first `headSize` bytes: when
+    /// `claimable(head, fileSize)` says no codec could claim the file, returns nil without
+    /// reading the rest (a large file nothing claims costs one small read). Otherwise the rest
+    /// is read into the same buffer.
+    public static func read(_ path: String, claimable: (ArtifactInput, Int) -> Bool) throws(MarkingError) -> ArtifactInput? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw MarkingError(.io, path: path, "cannot open", errno: errno) }
         defer { close(fd) }
@@ -34,23 +46,37 @@ public enum ArtifactFiles {
         guard size <= maxArtifactSize else { throw MarkingError(.tooLarge, path: path, "file is larger than 4 GiB") }
         var failure: Int32 = 0
         var atEOF = false
+        var declined = false
         // One byte more than fstat said: a read that comes back short is the end of the file,
         // so the usual case costs a single read(2) and no probe for growth.
         let capacity = size + 1
         var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, initialized in
             if size >= hugePageThreshold, let base = buf.baseAddress { adviseHugePages(base, size) }
             var off = 0
-            while off < capacity {
-                let want = capacity - off
-                let n = Glibc.read(fd, buf.baseAddress! + off, want)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
-                if n == 0 { atEOF = true; break }  // exactly at EOF, or the file shrank
-                off += n
-                if n < want { atEOF = true; break }  // a short read of a regular file: EOF
+            func fill(to limit: Int) {
+                while off < limit {
+                    let want = limit - off
+                    let n = Glibc.read(fd, buf.baseAddress! + off, want)
+                    if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    if n == 0 { atEOF = true; return }  // exactly at EOF, or the file shrank
+                    off += n
+                    if n < want && limit == capacity { atEOF = true; return }  // short read: EOF
+                }
             }
+            if size > headSize {
+                // The head first: most files no codec claims are declined on it.
+                fill(to: headSize)
+                if failure == 0 && !atEOF {
+                    let head = ArtifactInput(path: path, bytes: Array(UnsafeBufferPointer(rebasing: buf[0..<off])),
+                                             mode: UInt32(st.st_mode))
+                    declined = !claimable(head, size)
+                }
+            }
+            if failure == 0 && !atEOF && !declined { fill(to: capacity) }
             initialized = off
         }
         if failure != 0 { throw MarkingError(.io, path: path, "read failed", errno: failure) }
+        if declined { return nil }
         // The file grew while we read it: take the rest too.
         if !atEOF {
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65536) { chunk throws(MarkingError) in

@@ -70,6 +70,20 @@ public protocol Codec: Sendable {
     /// The artifact's new bytes with `mark` inserted (or replacing the existing mark); a nil
     /// `mark` deletes the mark. The caller writes them atomically.
     func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8]
+    /// Whether `scan` could claim a file of `fileSize` bytes whose first bytes are `head` (the
+    /// first `ArtifactFiles.headSize` bytes, with the file's path and mode). False only when
+    /// `scan` would certainly decline the whole file, which is then never read past its head.
+    func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool
+}
+
+extension Codec {
+    /// By default a codec needs the whole file to decide.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool { true }
+}
+
+/// True when `bytes` starts with the ELF magic `\x7FELF`.
+func startsWithELFMagic(_ bytes: [UInt8]) -> Bool {
+    bytes.count >= 4 && bytes[0] == 0x7F && bytes[1] == 0x45 && bytes[2] == 0x4C && bytes[3] == 0x46
 }
 
 /// The Marking module's error: what went wrong, with the file it concerns.

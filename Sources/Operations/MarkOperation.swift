@@ -88,7 +88,14 @@ public struct MarkOperation: Sendable {
 
     private func claim(_ path: String, _ kind: OperationKind,
                        currentHash: inout BackgroundHash?) throws(MarkingError) -> (ArtifactInput, any Codec, CodecScan)? {
-        let input = try ArtifactFiles.read(path)
+        // A file no codec could claim is declined on its first 4 KiB, never read whole.
+        let codecs = self.codecs
+        guard let input = try ArtifactFiles.read(path, claimable: { head, size in
+            codecs.contains { $0.mightClaim(head: head, fileSize: size, operation: kind) }
+        }) else {
+            Log.trace("\(path): no codec claims this file")
+            return nil
+        }
         // Extract reports _CURRENT_HASH of marked artifacts: a large file's hash starts now,
         // next to the codec's own hashing; a small file is hashed only if it is marked.
         if kind == .extract { currentHash = BackgroundHash(input.bytes) }

@@ -29,6 +29,11 @@ public struct ELFCodec: Codec {
         return scan
     }
 
+    /// Only a file starting with `\x7FELF` can parse as ELF.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        startsWithELFMagic(head.bytes)
+    }
+
     /// Inserts or replaces the `.chalk.mark` section; a nil (or empty) mark leaves the
     /// canonical `.chalk.free` form with the raw unchalked digest in it.
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {

@@ -37,6 +37,14 @@ public struct ElfLastResortCodec: Codec {
                          state: State(start: start, end: found?.end ?? b.count))
     }
 
+    /// `scan` claims on the first four bytes alone.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        let b = head.bytes
+        guard b.count >= 4 else { return false }
+        return (b[0] == 0x7F && b[1] == 0x45 && b[2] == 0x4C && b[3] == 0x46)
+            || (b[0] == 0x46 && b[1] == 0x4C && b[2] == 0x45 && b[3] == 0x7F)
+    }
+
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {
         guard let st = scan.state as? State else {
             throw MarkingError(.malformed, path: input.path, "internal error: ELF scan state missing")

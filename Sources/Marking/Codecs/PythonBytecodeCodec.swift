@@ -23,6 +23,12 @@ public struct PythonBytecodeCodec: Codec {
                          state: State(start: start, end: found?.end ?? bytes.count))
     }
 
+    /// `scan` claims on the extension alone.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        guard let ext = SourceLanguages.fileExtension(head.path) else { return false }
+        return Self.extensions.contains(ext)
+    }
+
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {
         guard let st = scan.state as? State else {
             throw MarkingError(.malformed, path: input.path, "internal error: pyc scan state missing")

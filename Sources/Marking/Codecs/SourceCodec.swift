@@ -39,6 +39,18 @@ public struct SourceCodec: Codec {
                          state: State(comment: comment, found: found, unmarked: unmarked))
     }
 
+    /// The same decisions as `scan` before it looks for a mark. They need at most the first
+    /// 4096 bytes: the shebang line is read up to byte 4096, the UTF-8 check covers 256 bytes
+    /// and only asks whether the file is longer than that.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        if let ext = SourceLanguages.fileExtension(head.path), SourceLanguages.declinedExtensions.contains(ext) { return false }
+        let bytes = head.bytes
+        if startsWithELFMagic(bytes) { return false }
+        if SourceLanguages.shebangLanguage(bytes) != nil { return true }
+        if operation.isChalking && onlyMarkShebangs { return false }
+        return SourceLanguages.startsAsUTF8(bytes)
+    }
+
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {
         guard let st = scan.state as? State else {
             throw MarkingError(.malformed, path: input.path, "internal error: source scan state missing")
