@@ -19,7 +19,8 @@ public struct ELFCodec: Codec {
             Log.trace("\(input.path): elf: \(error.message)")
             return nil
         }
-        var scan = CodecScan(artifactType: Self.artifactType, unchalkedHash: Self.unchalkedHash(editor, raw: bytes))
+        var scan = CodecScan(artifactType: Self.artifactType)
+        scan.setUnchalkedHash { Self.unchalkedHash(editor, raw: bytes) }
         if let ci = editor.layout.chalkIndex, !editor.layout.hasBeenUnchalked,
            let magic = Self.verifyChalkStart(bytes, from: Int(editor.layout.sections[ci].offset)),
            let found = CodecMarkParsing.parseMark(bytes, magicAt: magic) {

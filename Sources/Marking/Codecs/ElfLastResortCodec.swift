@@ -31,10 +31,11 @@ public struct ElfLastResortCodec: Codec {
         let from = Self.searchStart(b)
         let found = MarkFinder.firstValidMark(in: b, from: from)
         let start = found?.start ?? b.count
-        return CodecScan(artifactType: "ELF", mark: found?.object,
-                         markBytes: found.map { Array(b[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(b[0..<start]),
-                         state: State(start: start, end: found?.end ?? b.count))
+        var scan = CodecScan(artifactType: "ELF", mark: found?.object,
+                             markBytes: found.map { Array(b[$0.start..<$0.end]) },
+                             state: State(start: start, end: found?.end ?? b.count))
+        scan.setUnchalkedHash { SHA256.hexDigest(b[0..<start]) }
+        return scan
     }
 
     /// `scan` claims on the first four bytes alone.

@@ -17,10 +17,11 @@ public struct PythonBytecodeCodec: Codec {
         let bytes = input.bytes
         let found = MarkFinder.firstValidMark(in: bytes)
         let start = found?.start ?? bytes.count
-        return CodecScan(artifactType: "Python Bytecode", mark: found?.object,
-                         markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(bytes[0..<start]),
-                         state: State(start: start, end: found?.end ?? bytes.count))
+        var scan = CodecScan(artifactType: "Python Bytecode", mark: found?.object,
+                             markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
+                             state: State(start: start, end: found?.end ?? bytes.count))
+        scan.setUnchalkedHash { SHA256.hexDigest(bytes[0..<start]) }
+        return scan
     }
 
     /// `scan` claims on the extension alone.

@@ -33,10 +33,11 @@ public struct SourceCodec: Codec {
         let comment = SourceLanguages.commentPrefix(for: lang)
         let found = MarkFinder.firstValidMark(in: bytes)
         let unmarked = found.map { Self.unmarkedContent(bytes, mark: $0, comment: comment) } ?? bytes
-        return CodecScan(artifactType: lang, mark: found?.object,
-                         markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(unmarked),
-                         state: State(comment: comment, found: found, unmarked: unmarked))
+        var scan = CodecScan(artifactType: lang, mark: found?.object,
+                             markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
+                             state: State(comment: comment, found: found, unmarked: unmarked))
+        scan.setUnchalkedHash { SHA256.hexDigest(unmarked) }
+        return scan
     }
 
     /// The same decisions as `scan` before it looks for a mark. They need at most the first
