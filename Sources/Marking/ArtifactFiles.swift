@@ -11,7 +11,7 @@ public enum ArtifactFiles {
     /// Buffers at least this large are backed by transparent huge pages when the kernel allows
     /// it: reading a 200 MB binary otherwise spends more time in 4 KiB page faults than in the
     /// copy itself.
-    static let hugePageThreshold = 8 << 20
+    static let hugePageThreshold = 4 << 20
 
     /// madvise(MADV_HUGEPAGE) over the 2 MiB-aligned part of `[base, base+count)`; a hint only.
     static func adviseHugePages(_ base: UnsafeMutableRawPointer, _ count: Int) {
