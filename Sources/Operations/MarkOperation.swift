@@ -280,22 +280,28 @@ enum ParallelArtifacts {
     final class Shared: Sendable {
         let work: @Sendable (Int) -> ArtifactOutcome
         let count: Int
+        /// Indices are taken in runs of `chunk`: neighbours in discovery order share a
+        /// directory, and two threads renaming into one directory contend for its lock.
+        let chunk: Int
         let next = Atomic<Int>(0)
         let slots: Mutex<[ArtifactOutcome?]>
 
-        init(count: Int, work: @escaping @Sendable (Int) -> ArtifactOutcome) {
+        init(count: Int, threads: Int, work: @escaping @Sendable (Int) -> ArtifactOutcome) {
             self.count = count; self.work = work
+            chunk = max(1, min(32, count / max(1, threads * 8)))
             slots = Mutex([ArtifactOutcome?](repeating: nil, count: count))
         }
 
-        /// Takes indices until none are left.
+        /// Takes runs of indices until none are left.
         func drain(afterEach: () -> Void = {}) {
             while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < count else { return }
-                let outcome = work(i)
-                slots.withLock { $0[i] = outcome }
-                afterEach()
+                let first = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
+                guard first < count else { return }
+                for i in first..<min(first + chunk, count) {
+                    let outcome = work(i)
+                    slots.withLock { $0[i] = outcome }
+                    afterEach()
+                }
             }
         }
 
@@ -310,7 +316,7 @@ enum ParallelArtifacts {
 
     static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> ArtifactOutcome,
                     merge: (ArtifactOutcome) -> Void) {
-        let shared = Shared(count: count, work: work)
+        let shared = Shared(count: count, threads: threads, work: work)
         var workers: [pthread_t] = []
         for _ in 1..<max(1, threads) {
             let box = Unmanaged.passRetained(shared).toOpaque()
