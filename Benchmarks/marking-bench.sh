@@ -9,6 +9,10 @@
 # report) where grep only scans, so extract is also compared with the hashing alone over the
 # same files: `sha256sum` (coreutils) and `openssl dgst -sha256` (the libcrypto SHA-256
 # chalk itself uses).
+# Insert replaces every artifact atomically (temp file + rename), so it is also compared with
+# that replace alone; on ext4 a burst of such replaces is dominated by inode allocation and
+# rename writeback, which a cp into a fresh directory does not pay.
+# chalk processes artifacts on one thread per CPU (at most 4); CHALK_THREADS=1 forces one.
 #
 # Usage: Benchmarks/marking-bench.sh [path-to-chalk]   (default: builds .build/release/chalk)
 set -euo pipefail
