@@ -118,6 +118,10 @@ public struct MarkOperation: Sendable {
         } catch {
             out.error = error.description
         }
+        if out.holdsLargeArtifactGate {
+            LargeArtifactGate.shared.leave()
+            out.holdsLargeArtifactGate = false
+        }
         return out
     }
 
@@ -126,7 +130,13 @@ public struct MarkOperation: Sendable {
         // A file no codec could claim is declined on its first 4 KiB, never read whole.
         let codecs = self.codecs
         guard let input = try ArtifactFiles.read(path, claimable: { head, size in
-            codecs.contains { $0.mightClaim(head: head, fileSize: size, operation: kind) }
+            guard codecs.contains(where: { $0.mightClaim(head: head, fileSize: size, operation: kind) }) else { return false }
+            // Before the rest is read: at most one very large artifact in memory at a time.
+            if size >= LargeArtifactGate.threshold && !out.holdsLargeArtifactGate {
+                LargeArtifactGate.shared.enter()
+                out.holdsLargeArtifactGate = true
+            }
+            return true
         }) else {
             out.log(.trace, "\(path): no codec claims this file")
             return nil
@@ -264,6 +274,8 @@ struct ArtifactOutcome: Sendable {
     var error: String?
     /// extract: the mark did not validate (the run fails; the item is still reported).
     var invalid = false
+    /// This artifact's worker holds `LargeArtifactGate` (released when the artifact is done).
+    var holdsLargeArtifactGate = false
 
     mutating func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         if Log.shared.enabled(level) { logs.append((level, message())) }
@@ -339,4 +351,23 @@ enum ParallelArtifacts {
         for t in workers { pthread_join(t, nil) }
         flush()
     }
+}
+
+/// Lets only one worker at a time hold a very large artifact in memory (up to 4 GiB each):
+/// parallel workers must not multiply the peak memory of a tree of big binaries.
+final class LargeArtifactGate: @unchecked Sendable {
+    // @unchecked: the pthread mutex is the synchronization; it is never moved or freed.
+    static let shared = LargeArtifactGate()
+    /// Artifacts at least this large pass through the gate.
+    static let threshold = 256 << 20
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func enter() { pthread_mutex_lock(mutex) }
+    func leave() { pthread_mutex_unlock(mutex) }
 }
