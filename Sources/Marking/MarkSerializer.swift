@@ -37,13 +37,18 @@ public enum MarkSerializer {
     static func orderedEntries(_ object: ChalkObject, order: KeyOrder) -> [(key: String, value: ChalkValue)] {
         // Decorate once (the order closure may do dictionary look-ups), compare without
         // allocating: this runs for every mark and every report item.
-        let decorated = object.entries.map { (order: order($0.key), entry: $0) }
-        return decorated.sorted { a, b in
-            if a.order != b.order { return a.order < b.order }
-            let ka = a.entry.key, kb = b.entry.key
+        // Positions are sorted rather than the pairs themselves, so the sort moves integers
+        // instead of retaining and releasing strings and values.
+        let entries = object.entries
+        let orders = entries.map { order($0.key) }
+        var positions = Array(entries.indices)
+        positions.sort { a, b in
+            if orders[a] != orders[b] { return orders[a] < orders[b] }
+            let ka = entries[a].key, kb = entries[b].key
             let c = compareBytes(ka, kb, dropLeadingAt: true)
             return c != 0 ? c < 0 : compareBytes(ka, kb, dropLeadingAt: false) < 0
-        }.map(\.entry)
+        }
+        return positions.map { entries[$0] }
     }
 
     /// Byte-wise three-way comparison of the UTF-8 of `a` and `b` (optionally each without

@@ -99,6 +99,15 @@ import Testing
         #expect(p != o)
     }
 
+    @Test func normalizationIgnoresExactlyTheListedKeys() {
+        for k in MarkNormalization.ignoredKeys { #expect(MarkNormalization.isIgnored(k)) }
+        for k in ["MAGIC_", "magic", "METADATA", "SIGNATURES", "CHALK_ID", "", "EMBEDDED_CHALKS"] {
+            #expect(!MarkNormalization.isIgnored(k))
+        }
+        let entries: [(key: String, value: ChalkValue)] = [("b", 1), ("B", 2), ("a", 3), ("@a", 4), ("é", 5), ("e", 6)]
+        #expect(MarkNormalization.sortedByKey(entries).map(\.key) == ["@a", "B", "a", "b", "e", "é"])
+    }
+
     @Test func serializerEscapesAsBefore() {
         var out: [UInt8] = []
         MarkSerializer.appendString("a\"b\\c\n\u{0B}\u{01}/é", to: &out)
