@@ -108,6 +108,21 @@ import Testing
         #expect(MarkNormalization.sortedByKey(entries).map(\.key) == ["@a", "B", "a", "b", "e", "é"])
     }
 
+    @Test func idFormatIsTheFirstTwentyBase32vCharactersGrouped() {
+        var g = SystemRandomNumberGenerator()
+        for n in [13, 14, 32, 64] {
+            for _ in 0..<200 {
+                let raw = (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+                let s = Array(ChalkIdentifiers.base32v(raw.prefix(13)).utf8)
+                let expected = [s[0..<6], s[6..<10], s[10..<14], s[14..<20]]
+                    .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "-")
+                #expect(ChalkIdentifiers.idFormat(raw) == expected)
+            }
+        }
+        #expect(ChalkIdentifiers.idFormat(Array(repeating: 0, count: 13)) == "000000-0000-0000-000000")
+        #expect(ChalkIdentifiers.idFormat(Array(repeating: 0xFF, count: 13)) == "ZZZZZZ-ZZZZ-ZZZZ-ZZZZZZ")
+    }
+
     @Test func serializerEscapesAsBefore() {
         var out: [UInt8] = []
         MarkSerializer.appendString("a\"b\\c\n\u{0B}\u{01}/é", to: &out)
