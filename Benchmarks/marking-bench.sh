@@ -28,7 +28,7 @@ if [[ -z "$CHALK" ]]; then
 fi
 command -v objcopy >/dev/null || { echo "objcopy (binutils) is needed" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/chalk-bench.XXXXXX)
+WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/chalk-bench.XXXXXX")  # BENCH_DIR: e.g. a tmpfs
 trap 'rm -rf "$WORK"' EXIT
 export HOME="$WORK/home"
 mkdir -p "$HOME"
