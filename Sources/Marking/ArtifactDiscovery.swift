@@ -53,9 +53,12 @@ public enum ArtifactDiscovery {
         var queue: [(path: String, depth: Int)] = []
         let cwd = currentDirectory()
 
-        func consider(_ path: String, explicit: Bool) {
+        func consider(_ path: String, explicit: Bool, knownRegular: Bool = false) {
             var st = stat()
-            guard lstat(path, &st) == 0 else {
+            // readdir already said "regular file": no lstat needed (one syscall less per file).
+            if knownRegular {
+                st.st_mode = S_IFREG
+            } else if lstat(path, &st) != 0 {
                 if explicit { errors.append("\(path): no such file or directory") }
                 return
             }
@@ -90,7 +93,7 @@ public enum ArtifactDiscovery {
                 return  // sockets, FIFOs, devices
             }
             if !explicit {
-                if ["/proc/", "/dev/", "/boot/", "/sys/"].contains(where: { target.hasPrefix($0) }) { return }
+                if skippedTrees.contains(where: { target.hasPrefix($0) }) { return }
                 if options.excluded.contains(target) { return }
                 if options.ignore.contains(where: { $0.matches(target) }) { return }
             }
@@ -108,10 +111,10 @@ public enum ArtifactDiscovery {
                 let (dir, depth) = queue[i]
                 i += 1
                 if depth > 0 && !options.recursive { continue }
-                for name in listDirectory(dir) {
+                for (name, type) in listDirectoryEntries(dir) {
                     let child = dir == "/" ? "/" + name : dir + "/" + name
                     let before = queue.count
-                    consider(child, explicit: false)
+                    consider(child, explicit: false, knownRegular: type == UInt8(DT_REG))
                     for k in before..<queue.count { queue[k].depth = depth + 1 }
                 }
             }
@@ -120,18 +123,25 @@ public enum ArtifactDiscovery {
         return (files, errors, warnings)
     }
 
+    /// Trees never searched unless named explicitly.
+    static let skippedTrees = ["/proc/", "/dev/", "/boot/", "/sys/"]
+
     /// Entry names of a directory in readdir order (without `.` and `..`).
-    static func listDirectory(_ path: String) -> [String] {
+    static func listDirectory(_ path: String) -> [String] { listDirectoryEntries(path).map(\.name) }
+
+    /// Entry names with their `d_type` (DT_UNKNOWN when the file system does not say), in
+    /// readdir order, without `.` and `..`.
+    static func listDirectoryEntries(_ path: String) -> [(name: String, type: UInt8)] {
         guard let d = opendir(path) else { return [] }
         defer { closedir(d) }
-        var names: [String] = []
+        var entries: [(name: String, type: UInt8)] = []
         while let ent = readdir(d) {
             let name = withUnsafePointer(to: &ent.pointee.d_name) {
                 String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." { entries.append((name, ent.pointee.d_type)) }
         }
-        return names
+        return entries
     }
 
     /// The process's working directory.

@@ -8,8 +8,34 @@ public enum ArtifactFiles {
     /// clear error instead of exhausting memory.
     public static let maxArtifactSize = 4 << 30
 
+    /// Buffers at least this large are backed by transparent huge pages when the kernel allows
+    /// it: reading a 200 MB binary otherwise spends more time in 4 KiB page faults than in the
+    /// copy itself.
+    static let hugePageThreshold = 4 << 20
+
+    /// madvise(MADV_HUGEPAGE) over the 2 MiB-aligned part of `[base, base+count)`; a hint only.
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, _ count: Int) {
+        let huge = 2 << 20
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + count) & ~(huge - 1)
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, MADV_HUGEPAGE)
+    }
+
+    /// How much of a file `read(_:claimable:)` shows the claim check before reading the rest.
+    public static let headSize = 4096
+
     /// Reads the whole regular file at `path` with one preallocated buffer.
     public static func read(_ path: String) throws(MarkingError) -> ArtifactInput {
+        // Without a claim check the whole file is always read.
+        try read(path, claimable: { _, _ in true })!
+    }
+
+    /// Reads the regular file at `path`, but first only its first `headSize` bytes: when
+    /// `claimable(head, fileSize)` says no codec could claim the file, returns nil without
+    /// reading the rest (a large file nothing claims costs one small read). Otherwise the rest
+    /// is read into the same buffer.
+    public static func read(_ path: String, claimable: (ArtifactInput, Int) -> Bool) throws(MarkingError) -> ArtifactInput? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw MarkingError(.io, path: path, "cannot open", errno: errno) }
         defer { close(fd) }
@@ -19,24 +45,48 @@ public enum ArtifactFiles {
         let size = Int(st.st_size)
         guard size <= maxArtifactSize else { throw MarkingError(.tooLarge, path: path, "file is larger than 4 GiB") }
         var failure: Int32 = 0
-        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, initialized in
+        var atEOF = false
+        var declined = false
+        // One byte more than fstat said: a read that comes back short is the end of the file,
+        // so the usual case costs a single read(2) and no probe for growth.
+        let capacity = size + 1
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buf, initialized in
+            if size >= hugePageThreshold, let base = buf.baseAddress { adviseHugePages(base, size) }
             var off = 0
-            while off < size {
-                let n = Glibc.read(fd, buf.baseAddress! + off, size - off)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; break }
-                if n == 0 { break }  // the file shrank while we read it
-                off += n
+            func fill(to limit: Int) {
+                while off < limit {
+                    let want = limit - off
+                    let n = Glibc.read(fd, buf.baseAddress! + off, want)
+                    if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+                    if n == 0 { atEOF = true; return }  // exactly at EOF, or the file shrank
+                    off += n
+                    if n < want && limit == capacity { atEOF = true; return }  // short read: EOF
+                }
             }
+            if size > headSize {
+                // The head first: most files no codec claims are declined on it.
+                fill(to: headSize)
+                if failure == 0 && !atEOF {
+                    let head = ArtifactInput(path: path, bytes: Array(UnsafeBufferPointer(rebasing: buf[0..<off])),
+                                             mode: UInt32(st.st_mode))
+                    declined = !claimable(head, size)
+                }
+            }
+            if failure == 0 && !atEOF && !declined { fill(to: capacity) }
             initialized = off
         }
         if failure != 0 { throw MarkingError(.io, path: path, "read failed", errno: failure) }
+        if declined { return nil }
         // The file grew while we read it: take the rest too.
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        if !atEOF {
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65536) { chunk throws(MarkingError) in
+                while true {
+                    let n = Glibc.read(fd, chunk.baseAddress!, chunk.count)
+                    if n < 0 { if errno == EINTR { continue }; throw MarkingError(.io, path: path, "read failed", errno: errno) }
+                    if n == 0 { break }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<n]))
+                }
+            }
         }
         return ArtifactInput(path: path, bytes: bytes, mode: UInt32(st.st_mode))
     }

@@ -25,9 +25,26 @@ public enum ChalkIdentifiers {
     /// `raw` must hold at least 13 bytes.
     public static func idFormat(_ raw: [UInt8]) -> String {
         precondition(raw.count >= 13, "idFormat needs at least 13 bytes")
-        let s = Array(base32v(raw.prefix(13)).utf8)
-        let parts = [s[0..<6], s[6..<10], s[10..<14], s[14..<20]]
-        return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "-")
+        // The first 20 base32v characters are the 20 whole 5-bit groups of the first 13 bytes
+        // (104 bits); written straight into the 23-byte result (two per mark built or checked).
+        return String(unsafeUninitializedCapacity: 23) { out in
+            var acc: UInt32 = 0
+            var bits = 0
+            var n = 0
+            var produced = 0
+            for b in raw[raw.startIndex..<(raw.startIndex + 13)] {
+                acc = (acc << 8) | UInt32(b)
+                bits += 8
+                while bits >= 5 && produced < 20 {
+                    bits -= 5
+                    out[n] = alphabet[Int((acc >> UInt32(bits)) & 31)]; n += 1
+                    produced += 1
+                    if produced == 6 || produced == 10 || produced == 14 { out[n] = UInt8(ascii: "-"); n += 1 }
+                }
+                acc &= (1 << UInt32(bits)) - 1
+            }
+            return n
+        }
     }
 
     /// CHALK_ID from HASH: `idFormat` of the ASCII text of the lowercase hex digest.

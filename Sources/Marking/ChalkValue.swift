@@ -40,9 +40,17 @@ extension ChalkValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, E
 
 /// An insertion-ordered JSON object. Setting an existing key replaces its value in place
 /// (the position of the first insertion is kept), as Nim's OrderedTable does.
+///
+/// Stored as one array of pairs: marks and report items hold a dozen or two keys, where a
+/// linear scan beats hashing (and one allocation beats two). Objects past `indexThreshold`
+/// keys also get a key → position index, so large objects stay O(1) per lookup.
 public struct ChalkObject: Sendable, Equatable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    private var values: [String: ChalkValue] = [:]
+    private var pairs: [(key: String, value: ChalkValue)] = []
+    /// Position of each key in `pairs`; nil while the object is small.
+    private var index: [String: Int]?
+
+    /// Objects with more keys than this keep an index.
+    static let indexThreshold = 24
 
     public init() {}
 
@@ -54,27 +62,53 @@ public struct ChalkObject: Sendable, Equatable, Hashable, Sequence, ExpressibleB
         for (k, v) in pairs { self[k] = v }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    /// Keys in insertion order.
+    public var keys: [String] { pairs.map(\.key) }
+
+    public var count: Int { pairs.count }
+    public var isEmpty: Bool { pairs.isEmpty }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        // Comparing lengths first skips most mismatches without a full string comparison.
+        let n = key.utf8.count
+        return pairs.firstIndex { $0.key.utf8.count == n && $0.key == key }
+    }
 
     public subscript(key: String) -> ChalkValue? {
-        get { values[key] }
+        get { position(of: key).map { pairs[$0].value } }
         set {
             if let v = newValue {
-                if values.updateValue(v, forKey: key) == nil { keys.append(key) }
-            } else if values.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let i = position(of: key) {
+                    pairs[i].value = v
+                } else {
+                    pairs.append((key, v))
+                    if index != nil {
+                        index![key] = pairs.count - 1
+                    } else if pairs.count > Self.indexThreshold {
+                        var ix = [String: Int](minimumCapacity: pairs.count * 2)
+                        for (i, p) in pairs.enumerated() { ix[p.key] = i }
+                        index = ix
+                    }
+                }
+            } else if let i = position(of: key) {
+                pairs.remove(at: i)
+                if index != nil {
+                    var ix = [String: Int](minimumCapacity: pairs.count * 2)
+                    for (i, p) in pairs.enumerated() { ix[p.key] = i }
+                    index = ix
+                }
             }
         }
     }
 
-    public func contains(_ key: String) -> Bool { values[key] != nil }
+    public func contains(_ key: String) -> Bool { position(of: key) != nil }
 
     /// Pairs in insertion order.
-    public var entries: [(key: String, value: ChalkValue)] { keys.map { ($0, values[$0]!) } }
+    public var entries: [(key: String, value: ChalkValue)] { pairs }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: ChalkValue)]> {
-        entries.makeIterator()
+        pairs.makeIterator()
     }
 
     /// Sets `key` only when `value` is not empty (Chalk's `setIfNeeded`).
@@ -85,15 +119,22 @@ public struct ChalkObject: Sendable, Equatable, Hashable, Sequence, ExpressibleB
 
     /// Adds every pair of `other`, overwriting existing keys.
     public mutating func merge(_ other: ChalkObject) {
-        for (k, v) in other.entries { self[k] = v }
+        if isEmpty { self = other; return }
+        for (k, v) in other.pairs { self[k] = v }
     }
 
+    /// Same keys in the same order with equal values.
     public static func == (a: ChalkObject, b: ChalkObject) -> Bool {
-        a.keys == b.keys && a.values == b.values
+        guard a.pairs.count == b.pairs.count else { return false }
+        for i in a.pairs.indices where a.pairs[i].key != b.pairs[i].key || a.pairs[i].value != b.pairs[i].value {
+            return false
+        }
+        return true
     }
 
     public func hash(into h: inout Hasher) {
-        h.combine(keys)
-        for k in keys { h.combine(values[k]) }
+        h.combine(pairs.count)
+        for p in pairs { h.combine(p.key) }
+        for p in pairs { h.combine(p.value) }
     }
 }

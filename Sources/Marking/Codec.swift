@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Which kind of operation a codec is scanning for. Chalking operations (insert, and later
 /// build/push/load) apply stricter claim rules than the reading ones (spec/mark-format.md §3.3).
@@ -24,7 +25,11 @@ public struct ArtifactInput: Sendable {
 
     /// The file name's extension (after the last dot of the last path component), case kept.
     public var fileExtension: String? {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        // The last non-empty component, found without splitting the whole path (this runs
+        // for every file a walk finds).
+        var name = Substring(path)
+        while name.last == "/" { name = name.dropLast() }
+        if let slash = name.lastIndex(of: "/") { name = name[name.index(after: slash)...] }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
         return String(name[name.index(after: dot)...])
     }
@@ -38,8 +43,16 @@ public struct CodecScan: Sendable {
     public var mark: ChalkObject?
     /// The mark's raw bytes as found (for byte-exact checks), when marked.
     public var markBytes: [UInt8]?
-    /// HASH: the lowercase hex SHA-256 of the unchalked canonical form; nil when the codec has none.
-    public var unchalkedHash: String?
+    /// HASH: the lowercase hex SHA-256 of the unchalked canonical form; nil when the codec has
+    /// none. Codecs may leave it to be computed on first use (`setUnchalkedHash(computing:)`),
+    /// so that nobody hashes a large artifact whose HASH is never asked for (extract of an
+    /// unmarked file, chalk reading its own mark at start-up).
+    public var unchalkedHash: String? {
+        get { lazyHash?.value ?? storedHash }
+        set { storedHash = newValue; lazyHash = nil }
+    }
+    private var storedHash: String?
+    private var lazyHash: LazyHash?
     /// Extra report keys the codec contributes (for example `EMBEDDED_TMPDIR`).
     public var extra: ChalkObject
     /// Codec-private state carried from `scan` to `render` (offsets, parsed structures).
@@ -48,10 +61,33 @@ public struct CodecScan: Sendable {
     public init(artifactType: String, mark: ChalkObject? = nil, markBytes: [UInt8]? = nil,
                 unchalkedHash: String? = nil, extra: ChalkObject = [:], state: (any Sendable)? = nil) {
         self.artifactType = artifactType; self.mark = mark; self.markBytes = markBytes
-        self.unchalkedHash = unchalkedHash; self.extra = extra; self.state = state
+        self.storedHash = unchalkedHash; self.extra = extra; self.state = state
+    }
+
+    /// Makes `unchalkedHash` the result of `compute`, run once when first read.
+    public mutating func setUnchalkedHash(computing compute: @escaping @Sendable () -> String?) {
+        storedHash = nil
+        lazyHash = LazyHash(compute)
     }
 
     public var isMarked: Bool { mark != nil }
+}
+
+/// A hash computed once, on first use (from any thread).
+final class LazyHash: Sendable {
+    private let compute: @Sendable () -> String?
+    private let cache = Mutex<String??>(nil)
+
+    init(_ compute: @escaping @Sendable () -> String?) { self.compute = compute }
+
+    var value: String? {
+        cache.withLock { cached in
+            if let v = cached { return v }
+            let v = compute()
+            cached = .some(v)
+            return v
+        }
+    }
 }
 
 /// A file format that can hold a chalk mark. Codecs are tried in Chalk's priority order and the
@@ -66,6 +102,20 @@ public protocol Codec: Sendable {
     /// The artifact's new bytes with `mark` inserted (or replacing the existing mark); a nil
     /// `mark` deletes the mark. The caller writes them atomically.
     func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8]
+    /// Whether `scan` could claim a file of `fileSize` bytes whose first bytes are `head` (the
+    /// first `ArtifactFiles.headSize` bytes, with the file's path and mode). False only when
+    /// `scan` would certainly decline the whole file, which is then never read past its head.
+    func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool
+}
+
+extension Codec {
+    /// By default a codec needs the whole file to decide.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool { true }
+}
+
+/// True when `bytes` starts with the ELF magic `\x7FELF`.
+func startsWithELFMagic(_ bytes: [UInt8]) -> Bool {
+    bytes.count >= 4 && bytes[0] == 0x7F && bytes[1] == 0x45 && bytes[2] == 0x4C && bytes[3] == 0x46
 }
 
 /// The Marking module's error: what went wrong, with the file it concerns.

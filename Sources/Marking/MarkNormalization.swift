@@ -15,8 +15,7 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
     public func normalize(_ mark: ChalkObject) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024)
-        let pairs = mark.entries.filter { !MarkNormalization.ignoredKeys.contains($0.key) }
-            .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        let pairs = Self.sortedByKey(mark.entries.filter { !MarkNormalization.isIgnored($0.key) })
         if self == .current { out.append(0x05) }
         Self.appendU32(UInt32(pairs.count), to: &out)
         for (k, v) in pairs {
@@ -53,14 +52,28 @@ public enum MarkNormalization: String, Sendable, CaseIterable {
         case .object(let o):
             out.append(0x05)
             Self.appendU32(UInt32(o.count), to: &out)
-            let pairs = self == .current
-                ? o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                : o.entries
+            let pairs = self == .current ? Self.sortedByKey(o.entries) : o.entries
             for (k, v) in pairs {
                 Self.appendString(k, to: &out)
                 appendValue(v, to: &out)
             }
         }
+    }
+
+    /// `ignoredKeys.contains(key)` without hashing the key (this runs for every key of every
+    /// mark that is built or validated).
+    static func isIgnored(_ key: String) -> Bool {
+        switch key {
+        case "MAGIC", "METADATA_HASH", "METADATA_ID", "SIGNING", "SIGNATURE", "EMBEDDED_CHALK": true
+        default: false
+        }
+    }
+
+    /// `entries` sorted by the UTF-8 bytes of their keys (sorting positions, not pairs).
+    static func sortedByKey(_ entries: [(key: String, value: ChalkValue)]) -> [(key: String, value: ChalkValue)] {
+        var positions = Array(entries.indices)
+        positions.sort { MarkSerializer.compareBytes(entries[$0].key, entries[$1].key, dropLeadingAt: false) < 0 }
+        return positions.map { entries[$0] }
     }
 
     private static func appendU32(_ n: UInt32, to out: inout [UInt8]) {

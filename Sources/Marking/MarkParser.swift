@@ -141,6 +141,23 @@ public struct MarkParser {
     private mutating func parseString() throws(Failure) -> String {
         let start = pos
         pos += 1  // opening quote
+        // Fast path: a string without escapes (nearly every string in a mark) is validated
+        // straight from the input, with no intermediate buffer. Anything else (an escape, a
+        // NUL, the end of input) goes the byte-by-byte way below, errors included.
+        var end = pos
+        while end < bytes.count {
+            let c = bytes[end]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c == 0 { break }
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), let base = bytes.baseAddress {
+            let raw = UnsafeBufferPointer(start: (base + pos).assumingMemoryBound(to: UInt8.self), count: end - pos)
+            guard let s = String(validating: raw, as: UTF8.self) else {
+                throw Failure(offset: start, message: "string is not valid UTF-8")
+            }
+            pos = end + 1
+            return s
+        }
         var out: [UInt8] = []
         while true {
             guard pos < bytes.count else { throw Failure(offset: start, message: "unterminated string") }

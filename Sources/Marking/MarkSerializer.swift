@@ -30,23 +30,49 @@ public enum MarkSerializer {
     /// The top-level keys of `object` in Chalk's `orderKeys` order:
     /// (order, key without a leading `@`, full key), byte-wise.
     public static func orderedKeys(_ object: ChalkObject, order: KeyOrder = defaultOrder) -> [String] {
-        let decorated = object.keys.map { key -> (Int64, [UInt8], [UInt8], String) in
-            let full = Array(key.utf8)
-            let name = full.first == UInt8(ascii: "@") ? Array(full.dropFirst()) : full
-            return (order(key), name, full, key)
+        orderedEntries(object, order: order).map(\.key)
+    }
+
+    /// The pairs of `object` in `orderedKeys` order.
+    static func orderedEntries(_ object: ChalkObject, order: KeyOrder) -> [(key: String, value: ChalkValue)] {
+        // Decorate once (the order closure may do dictionary look-ups), compare without
+        // allocating: this runs for every mark and every report item.
+        // Positions are sorted rather than the pairs themselves, so the sort moves integers
+        // instead of retaining and releasing strings and values.
+        let entries = object.entries
+        let orders = entries.map { order($0.key) }
+        var positions = Array(entries.indices)
+        positions.sort { a, b in
+            if orders[a] != orders[b] { return orders[a] < orders[b] }
+            let ka = entries[a].key, kb = entries[b].key
+            let c = compareBytes(ka, kb, dropLeadingAt: true)
+            return c != 0 ? c < 0 : compareBytes(ka, kb, dropLeadingAt: false) < 0
         }
-        return decorated.sorted { a, b in
-            if a.0 != b.0 { return a.0 < b.0 }
-            if a.1 != b.1 { return a.1.lexicographicallyPrecedes(b.1) }
-            return a.2.lexicographicallyPrecedes(b.2)
-        }.map(\.3)
+        return positions.map { entries[$0] }
+    }
+
+    /// Byte-wise three-way comparison of the UTF-8 of `a` and `b` (optionally each without
+    /// one leading `@`).
+    static func compareBytes(_ a: String, _ b: String, dropLeadingAt: Bool) -> Int {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                var i = dropLeadingAt && x.first == UInt8(ascii: "@") ? 1 : 0
+                var j = dropLeadingAt && y.first == UInt8(ascii: "@") ? 1 : 0
+                while i < x.count && j < y.count {
+                    if x[i] != y[j] { return x[i] < y[j] ? -1 : 1 }
+                    i += 1; j += 1
+                }
+                return (x.count - i) - (y.count - j)
+            }
+        }
     }
 
     /// The mark bytes of `object`, top-level keys sorted by `order`.
     public static func serialize(_ object: ChalkObject, order: KeyOrder = defaultOrder) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        appendObject(object, keys: orderedKeys(object, order: order), to: &out)
+        appendEntries(orderedEntries(object, order: order), to: &out)
         return out
     }
 
@@ -70,17 +96,17 @@ public enum MarkSerializer {
                 appendValue(item, to: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let o): appendObject(o, keys: o.keys, to: &out)
+        case .object(let o): appendEntries(o.entries, to: &out)
         }
     }
 
-    static func appendObject(_ o: ChalkObject, keys: [String], to out: inout [UInt8]) {
+    static func appendEntries(_ entries: [(key: String, value: ChalkValue)], to out: inout [UInt8]) {
         out.append(contentsOf: "{ ".utf8)
-        for (i, k) in keys.enumerated() {
+        for (i, e) in entries.enumerated() {
             if i > 0 { out.append(contentsOf: ", ".utf8) }
-            appendString(k, to: &out)
+            appendString(e.key, to: &out)
             out.append(contentsOf: " : ".utf8)
-            appendValue(o[k] ?? .null, to: &out)
+            appendValue(e.value, to: &out)
         }
         out.append(contentsOf: " }".utf8)
     }
@@ -91,24 +117,37 @@ public enum MarkSerializer {
     /// control bytes are escaped; `/`, DEL and UTF-8 go out raw; `\u00XX` uses uppercase hex.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            // Nim writes VT with a lowercase hex digit, the other control bytes uppercase (§1.4).
-            case 0x0B: out.append(contentsOf: "\\u000b".utf8)
-            case 0x00...0x1F:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(upperHex[Int(b >> 4)]); out.append(upperHex[Int(b & 0xF)])
-            default: out.append(b)
+        var s = s
+        s.withUTF8 { u in
+            // Runs of bytes that need no escape are copied in bulk.
+            var run = 0
+            for i in 0..<u.count {
+                let b = u[i]
+                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<i]))
+                appendEscaped(b, to: &out)
+                run = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ b: UInt8, to out: inout [UInt8]) {
+        switch b {
+        case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        // Nim writes VT with a lowercase hex digit, the other control bytes uppercase (§1.4).
+        case 0x0B: out.append(contentsOf: "\\u000b".utf8)
+        default:
+            out.append(contentsOf: "\\u00".utf8)
+            out.append(upperHex[Int(b >> 4)]); out.append(upperHex[Int(b & 0xF)])
+        }
     }
 
     /// Floats as Nim's `$` writes them for ordinary values (`1.5`, `2.0`, `1e+20`); rare in marks.

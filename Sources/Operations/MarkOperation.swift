@@ -5,6 +5,7 @@ import ChalkLog
 import Config
 import Marking
 import Reporting
+import Synchronization
 
 /// What the user asked for on the command line of insert / extract / delete.
 public struct MarkOperationRequest: Sendable {
@@ -67,32 +68,84 @@ public struct MarkOperation: Sendable {
 
         let host = request.kind == .insert ? metadata.chalkTimeHost(ctx) : [:]
         run.host = metadata.runTimeHost(ctx)
-        for file in found.files {
-            if request.kind != .extract, let selfPath, file.path == selfPath {
-                fail("\(file.path): refusing to modify the running chalk binary (use 'chalk load' to change its configuration)")
-                continue
-            }
-            do {
-                switch request.kind {
-                case .insert: try insert(file.path, host: host, request: request, run: &run)
-                case .extract: if try !extract(file.path, run: &run) { failed = true }
-                case .delete: try delete(file.path, run: &run)
-                case .exec: break
+        let paths = found.files.map(\.path)
+        // Artifacts are processed on several threads (reading, hashing and the rename of one
+        // file overlap with the others); their outcomes are merged strictly in discovery
+        // order, so the report, the logs and virtual-chalk.json read as with one thread.
+        ParallelArtifacts.run(count: paths.count, threads: Self.threadCount(paths.count)) { i in
+            process(paths[i], host: host, request: request, selfPath: selfPath)
+        } merge: { outcome in
+            for (level, message) in outcome.logs { Log.shared.emit(level, message) }
+            if let line = outcome.virtualLine {
+                do {
+                    try ArtifactFiles.append(ArtifactDiscovery.absolutePath("virtual-chalk.json", cwd: ctx.startDirectory), bytes: line)
+                } catch {
+                    fail(String(describing: error))
+                    return
                 }
-            } catch {
-                fail(error.description)
+                for (level, message) in outcome.logsAfterVirtualWrite { Log.shared.emit(level, message) }
             }
+            run.chalks += outcome.chalks
+            run.unmarked += outcome.unmarked
+            if outcome.invalid { failed = true }
+            if let e = outcome.error { fail(e) }
         }
         return MarkOperationResult(run: run, failed: failed)
     }
 
-    private func claim(_ path: String, _ kind: OperationKind,
+    /// Worker threads for `files` artifacts: one per online CPU, at most 4, never more than
+    /// the files (`CHALK_THREADS` overrides, for measurements).
+    static func threadCount(_ files: Int) -> Int {
+        var n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        if let v = getenv("CHALK_THREADS"), let t = Int(String(cString: v)), t > 0 { n = t }
+        return max(1, min(n, 4, files))
+    }
+
+    /// One artifact, start to finish, with its report items and log lines kept for the merge.
+    private func process(_ path: String, host: ChalkObject, request: MarkOperationRequest, selfPath: String?) -> ArtifactOutcome {
+        var out = ArtifactOutcome()
+        if request.kind != .extract, let selfPath, path == selfPath {
+            out.error = "\(path): refusing to modify the running chalk binary (use 'chalk load' to change its configuration)"
+            return out
+        }
+        do {
+            switch request.kind {
+            case .insert: try insert(path, host: host, request: request, out: &out)
+            case .extract: if try !extract(path, out: &out) { out.invalid = true }
+            case .delete: try delete(path, out: &out)
+            case .exec: break
+            }
+        } catch {
+            out.error = error.description
+        }
+        if out.holdsLargeArtifactGate {
+            LargeArtifactGate.shared.leave()
+            out.holdsLargeArtifactGate = false
+        }
+        return out
+    }
+
+    private func claim(_ path: String, _ kind: OperationKind, out: inout ArtifactOutcome,
                        currentHash: inout BackgroundHash?) throws(MarkingError) -> (ArtifactInput, any Codec, CodecScan)? {
-        let input = try ArtifactFiles.read(path)
-        // Extract reports _CURRENT_HASH: start it now, next to the codec's own hashing.
+        // A file no codec could claim is declined on its first 4 KiB, never read whole.
+        let codecs = self.codecs
+        guard let input = try ArtifactFiles.read(path, claimable: { head, size in
+            guard codecs.contains(where: { $0.mightClaim(head: head, fileSize: size, operation: kind) }) else { return false }
+            // Before the rest is read: at most one very large artifact in memory at a time.
+            if size >= LargeArtifactGate.threshold && !out.holdsLargeArtifactGate {
+                LargeArtifactGate.shared.enter()
+                out.holdsLargeArtifactGate = true
+            }
+            return true
+        }) else {
+            out.log(.trace, "\(path): no codec claims this file")
+            return nil
+        }
+        // Extract reports _CURRENT_HASH of marked artifacts: a large file's hash starts now,
+        // next to the codec's own hashing; a small file is hashed only if it is marked.
         if kind == .extract { currentHash = BackgroundHash(input.bytes) }
         guard let (codec, scan) = try CodecRegistry.claim(input, operation: kind, codecs: codecs) else {
-            Log.trace("\(path): no codec claims this file")
+            out.log(.trace, "\(path): no codec claims this file")
             return nil
         }
         return (input, codec, scan)
@@ -107,34 +160,41 @@ public struct MarkOperation: Sendable {
         return item
     }
 
-    private func insert(_ path: String, host: ChalkObject, request: MarkOperationRequest, run: inout CollectedRun) throws(MarkingError) {
+    private func insert(_ path: String, host: ChalkObject, request: MarkOperationRequest, out: inout ArtifactOutcome) throws(MarkingError) {
         let ctx = request.context
         var unused: BackgroundHash?
-        guard let (input, codec, scan) = try claim(path, .insert, currentHash: &unused) else { return }
+        guard let (input, codec, scan) = try claim(path, .insert, out: &out, currentHash: &unused) else { return }
         if let old = scan.mark, old["$CHALK_CONFIG"] != nil {
-            Log.warn("\(path): skipped: it is a chalk binary carrying its own configuration")
+            out.log(.warn, "\(path): skipped: it is a chalk binary carrying its own configuration")
             return
         }
-        let mark = Self.buildMark(host: host, artifact: metadata.chalkTimeArtifact(path: path, ctx), scan: scan,
+        // Collectors are called one at a time, as they were before artifacts ran in parallel.
+        let artifactData = Self.metadataLock.withLock { _ in metadata.chalkTimeArtifact(path: path, ctx) }
+        let mark = Self.buildMark(host: host, artifact: artifactData, scan: scan,
                                   config: ctx.config, operation: ctx.operation)
         let markBytes = MarkSerializer.serialize(mark, order: ctx.config.order(of:))
         let currentHash: String
         if request.virtual {
+            // Appended to virtual-chalk.json by the in-order merge.
             var line = markBytes; line.append(0x0A)
-            try ArtifactFiles.append(ArtifactDiscovery.absolutePath("virtual-chalk.json", cwd: ctx.startDirectory), bytes: line)
+            out.virtualLine = line
             currentHash = SHA256.hexDigest(input.bytes)
         } else {
-            let out = try codec.render(input, scan: scan, mark: markBytes)
-            let hashing = BackgroundHash(out)
-            defer { _ = hashing.value() }
-            try ArtifactFiles.writeAtomically(path, bytes: out, mode: input.mode)
+            let rendered = try codec.render(input, scan: scan, mark: markBytes)
+            let hashing = BackgroundHash(rendered)
+            defer { hashing.wait() }
+            try ArtifactFiles.writeAtomically(path, bytes: rendered, mode: input.mode)
             currentHash = hashing.value()
         }
         var item = reportItem(mark, path: path, scan: scan, currentHash: currentHash)
         item["_VIRTUAL"] = .bool(request.virtual)
-        run.chalks.append(item)
-        Log.info("\(path): marked (\(scan.artifactType), CHALK_ID \(mark["CHALK_ID"]?.stringValue ?? "?"))")
+        out.chalks.append(item)
+        let done = "\(path): marked (\(scan.artifactType), CHALK_ID \(mark["CHALK_ID"]?.stringValue ?? "?"))"
+        if request.virtual { out.logAfterVirtualWrite(.info, done) } else { out.log(.info, done) }
     }
+
+    /// Serializes `ChalkTimeMetadataSource.chalkTimeArtifact` calls across worker threads.
+    static let metadataLock = Mutex<Void>(())
 
     /// The mark for an artifact: chalk-time host and artifact data filtered by the operation's
     /// mark template (plus the forced and `$` keys), empty values left out, then CHALK_ID and
@@ -169,33 +229,145 @@ public struct MarkOperation: Sendable {
     static func isPlaceholder(_ mark: ChalkObject) -> Bool { mark.keys == ["MAGIC"] }
 
     /// Returns false when the artifact's mark does not validate.
-    private func extract(_ path: String, run: inout CollectedRun) throws(MarkingError) -> Bool {
+    private func extract(_ path: String, out: inout ArtifactOutcome) throws(MarkingError) -> Bool {
         var hashing: BackgroundHash?
-        defer { _ = hashing?.value() }
-        guard let (_, _, scan) = try claim(path, .extract, currentHash: &hashing) else { return true }
-        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { run.unmarked.append(path); return true }
+        defer { hashing?.wait() }
+        guard let (_, _, scan) = try claim(path, .extract, out: &out, currentHash: &hashing) else { return true }
+        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { out.unmarked.append(path); return true }
         let v = MarkValidation.validate(mark, currentHash: scan.unchalkedHash)
         var item = reportItem(mark, path: path, scan: scan, currentHash: hashing?.value() ?? "")
         item["_VALIDATED_METADATA"] = .bool(v.valid)
         if let n = v.normalization { item["_VALIDATED_NORMALIZATION"] = .string(n.rawValue) }
         if mark["SIGNATURE"] != nil {
-            Log.info("\(path): the mark carries a SIGNATURE; signatures are not verified yet")
+            out.log(.info, "\(path): the mark carries a SIGNATURE; signatures are not verified yet")
         }
-        run.chalks.append(item)
-        if !v.valid { Log.error("\(path): invalid chalk mark: \(v.problem ?? "validation failed")") }
+        out.chalks.append(item)
+        if !v.valid { out.log(.error, "\(path): invalid chalk mark: \(v.problem ?? "validation failed")") }
         return v.valid
     }
 
-    private func delete(_ path: String, run: inout CollectedRun) throws(MarkingError) {
+    private func delete(_ path: String, out: inout ArtifactOutcome) throws(MarkingError) {
         var unused: BackgroundHash?
-        guard let (input, codec, scan) = try claim(path, .delete, currentHash: &unused) else { return }
-        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { run.unmarked.append(path); return }
+        guard let (input, codec, scan) = try claim(path, .delete, out: &out, currentHash: &unused) else { return }
+        guard let mark = scan.mark, !Self.isPlaceholder(mark) else { out.unmarked.append(path); return }
         if mark["$CHALK_IMPLEMENTATION_NAME"] != nil {
             throw MarkingError(.unsupported, path: path, "refusing to delete the mark of a chalk binary")
         }
-        let out = try codec.render(input, scan: scan, mark: nil)
-        try ArtifactFiles.writeAtomically(path, bytes: out, mode: input.mode)
-        run.chalks.append(reportItem(mark, path: path, scan: scan, currentHash: SHA256.hexDigest(out)))
-        Log.info("\(path): mark removed")
+        let rendered = try codec.render(input, scan: scan, mark: nil)
+        try ArtifactFiles.writeAtomically(path, bytes: rendered, mode: input.mode)
+        out.chalks.append(reportItem(mark, path: path, scan: scan, currentHash: SHA256.hexDigest(rendered)))
+        out.log(.info, "\(path): mark removed")
     }
+}
+
+/// What processing one artifact produced, kept until it is merged into the run in order.
+struct ArtifactOutcome: Sendable {
+    var chalks: [ChalkObject] = []
+    var unmarked: [String] = []
+    /// Log lines (already filtered by level), emitted by the merge.
+    var logs: [(LogLevel, String)] = []
+    /// `--virtual`: the line to append to virtual-chalk.json; `logsAfterVirtualWrite` are
+    /// emitted only once it was written.
+    var virtualLine: [UInt8]?
+    var logsAfterVirtualWrite: [(LogLevel, String)] = []
+    /// The artifact failed with this message (logged as an error, listed in `_OP_ERRORS`).
+    var error: String?
+    /// extract: the mark did not validate (the run fails; the item is still reported).
+    var invalid = false
+    /// This artifact's worker holds `LargeArtifactGate` (released when the artifact is done).
+    var holdsLargeArtifactGate = false
+
+    mutating func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        if Log.shared.enabled(level) { logs.append((level, message())) }
+    }
+
+    mutating func logAfterVirtualWrite(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        if Log.shared.enabled(level) { logsAfterVirtualWrite.append((level, message())) }
+    }
+}
+
+/// Runs `work(i)` for `0..<count` on `threads` threads (the caller's included) and hands each
+/// result to `merge` on the caller's thread in index order, as soon as all earlier ones are in.
+enum ParallelArtifacts {
+    final class Shared: Sendable {
+        let work: @Sendable (Int) -> ArtifactOutcome
+        let count: Int
+        /// Indices are taken in runs of `chunk`: neighbours in discovery order share a
+        /// directory, and two threads renaming into one directory contend for its lock.
+        let chunk: Int
+        let next = Atomic<Int>(0)
+        let slots: Mutex<[ArtifactOutcome?]>
+
+        init(count: Int, threads: Int, work: @escaping @Sendable (Int) -> ArtifactOutcome) {
+            self.count = count; self.work = work
+            chunk = max(1, min(32, count / max(1, threads * 8)))
+            slots = Mutex([ArtifactOutcome?](repeating: nil, count: count))
+        }
+
+        /// Takes runs of indices until none are left.
+        func drain(afterEach: () -> Void = {}) {
+            while true {
+                let first = next.wrappingAdd(chunk, ordering: .relaxed).oldValue
+                guard first < count else { return }
+                for i in first..<min(first + chunk, count) {
+                    let outcome = work(i)
+                    slots.withLock { $0[i] = outcome }
+                    afterEach()
+                }
+            }
+        }
+
+        func take(_ i: Int) -> ArtifactOutcome? {
+            slots.withLock { s in
+                let o = s[i]
+                s[i] = nil
+                return o
+            }
+        }
+    }
+
+    static func run(count: Int, threads: Int, _ work: @escaping @Sendable (Int) -> ArtifactOutcome,
+                    merge: (ArtifactOutcome) -> Void) {
+        let shared = Shared(count: count, threads: threads, work: work)
+        var workers: [pthread_t] = []
+        for _ in 1..<max(1, threads) {
+            let box = Unmanaged.passRetained(shared).toOpaque()
+            var t = pthread_t()
+            let rc = pthread_create(&t, nil, { arg in
+                let job = Unmanaged<Shared>.fromOpaque(arg!).takeRetainedValue()
+                job.drain()
+                return nil
+            }, box)
+            if rc == 0 { workers.append(t) } else { Unmanaged<Shared>.fromOpaque(box).release() }
+        }
+        var merged = 0
+        func flush() {
+            while merged < count, let o = shared.take(merged) {
+                merge(o)
+                merged += 1
+            }
+        }
+        shared.drain(afterEach: flush)
+        for t in workers { pthread_join(t, nil) }
+        flush()
+    }
+}
+
+/// Lets only one worker at a time hold a very large artifact in memory (up to 4 GiB each):
+/// parallel workers must not multiply the peak memory of a tree of big binaries.
+final class LargeArtifactGate: @unchecked Sendable {
+    // @unchecked: the pthread mutex is the synchronization; it is never moved or freed.
+    static let shared = LargeArtifactGate()
+    /// Artifacts at least this large pass through the gate.
+    static let threshold = 256 << 20
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func enter() { pthread_mutex_lock(mutex) }
+    func leave() { pthread_mutex_unlock(mutex) }
 }

@@ -1,6 +1,6 @@
 /// Chalk's edits of the `.chalk.mark` / `.chalk.free` section, byte for byte as spec §3.1
 /// (`insertChalkSection`, `setChalkSection`, `unchalk` in Chalk's `elf.nim`), quirks included.
-struct ELFChalkEditor {
+struct ELFChalkEditor: Sendable {
     private(set) var image: ELFImage
     private(set) var layout: ELFLayout
 

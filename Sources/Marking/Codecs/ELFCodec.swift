@@ -19,7 +19,8 @@ public struct ELFCodec: Codec {
             Log.trace("\(input.path): elf: \(error.message)")
             return nil
         }
-        var scan = CodecScan(artifactType: Self.artifactType, unchalkedHash: Self.unchalkedHash(editor, raw: bytes))
+        var scan = CodecScan(artifactType: Self.artifactType)
+        scan.setUnchalkedHash { Self.unchalkedHash(editor, raw: bytes) }
         if let ci = editor.layout.chalkIndex, !editor.layout.hasBeenUnchalked,
            let magic = Self.verifyChalkStart(bytes, from: Int(editor.layout.sections[ci].offset)),
            let found = CodecMarkParsing.parseMark(bytes, magicAt: magic) {
@@ -27,6 +28,11 @@ public struct ELFCodec: Codec {
             scan.markBytes = Array(bytes[found.range])
         }
         return scan
+    }
+
+    /// Only a file starting with `\x7FELF` can parse as ELF.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        startsWithELFMagic(head.bytes)
     }
 
     /// Inserts or replaces the `.chalk.mark` section; a nil (or empty) mark leaves the

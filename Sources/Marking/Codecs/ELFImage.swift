@@ -99,6 +99,7 @@ struct ELFImage: Sendable {
         // One bulk copy per part: this runs once per write of a possibly huge binary.
         return [UInt8](unsafeUninitializedCapacity: count) { dst, initialized in
             let raw = UnsafeMutableRawBufferPointer(dst)
+            if count >= ArtifactFiles.hugePageThreshold, let b = raw.baseAddress { ArtifactFiles.adviseHugePages(b, count) }
             base.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<cut])) }
             tail.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: raw[cut...]).copyMemory(from: $0) }
             for (at, b) in patches { dst[at] = b }

@@ -31,10 +31,19 @@ public struct ElfLastResortCodec: Codec {
         let from = Self.searchStart(b)
         let found = MarkFinder.firstValidMark(in: b, from: from)
         let start = found?.start ?? b.count
-        return CodecScan(artifactType: "ELF", mark: found?.object,
-                         markBytes: found.map { Array(b[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(b[0..<start]),
-                         state: State(start: start, end: found?.end ?? b.count))
+        var scan = CodecScan(artifactType: "ELF", mark: found?.object,
+                             markBytes: found.map { Array(b[$0.start..<$0.end]) },
+                             state: State(start: start, end: found?.end ?? b.count))
+        scan.setUnchalkedHash { SHA256.hexDigest(b[0..<start]) }
+        return scan
+    }
+
+    /// `scan` claims on the first four bytes alone.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        let b = head.bytes
+        guard b.count >= 4 else { return false }
+        return (b[0] == 0x7F && b[1] == 0x45 && b[2] == 0x4C && b[3] == 0x46)
+            || (b[0] == 0x46 && b[1] == 0x4C && b[2] == 0x45 && b[3] == 0x7F)
     }
 
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {

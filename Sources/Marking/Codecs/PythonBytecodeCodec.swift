@@ -17,10 +17,17 @@ public struct PythonBytecodeCodec: Codec {
         let bytes = input.bytes
         let found = MarkFinder.firstValidMark(in: bytes)
         let start = found?.start ?? bytes.count
-        return CodecScan(artifactType: "Python Bytecode", mark: found?.object,
-                         markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(bytes[0..<start]),
-                         state: State(start: start, end: found?.end ?? bytes.count))
+        var scan = CodecScan(artifactType: "Python Bytecode", mark: found?.object,
+                             markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
+                             state: State(start: start, end: found?.end ?? bytes.count))
+        scan.setUnchalkedHash { SHA256.hexDigest(bytes[0..<start]) }
+        return scan
+    }
+
+    /// `scan` claims on the extension alone.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        guard let ext = SourceLanguages.fileExtension(head.path) else { return false }
+        return Self.extensions.contains(ext)
     }
 
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {

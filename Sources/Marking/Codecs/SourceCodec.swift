@@ -33,10 +33,23 @@ public struct SourceCodec: Codec {
         let comment = SourceLanguages.commentPrefix(for: lang)
         let found = MarkFinder.firstValidMark(in: bytes)
         let unmarked = found.map { Self.unmarkedContent(bytes, mark: $0, comment: comment) } ?? bytes
-        return CodecScan(artifactType: lang, mark: found?.object,
-                         markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
-                         unchalkedHash: SHA256.hexDigest(unmarked),
-                         state: State(comment: comment, found: found, unmarked: unmarked))
+        var scan = CodecScan(artifactType: lang, mark: found?.object,
+                             markBytes: found.map { Array(bytes[$0.start..<$0.end]) },
+                             state: State(comment: comment, found: found, unmarked: unmarked))
+        scan.setUnchalkedHash { SHA256.hexDigest(unmarked) }
+        return scan
+    }
+
+    /// The same decisions as `scan` before it looks for a mark. They need at most the first
+    /// 4096 bytes: the shebang line is read up to byte 4096, the UTF-8 check covers 256 bytes
+    /// and only asks whether the file is longer than that.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        if let ext = SourceLanguages.fileExtension(head.path), SourceLanguages.declinedExtensions.contains(ext) { return false }
+        let bytes = head.bytes
+        if startsWithELFMagic(bytes) { return false }
+        if SourceLanguages.shebangLanguage(bytes) != nil { return true }
+        if operation.isChalking && onlyMarkShebangs { return false }
+        return SourceLanguages.startsAsUTF8(bytes)
     }
 
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {

@@ -78,8 +78,8 @@ public enum SourceLanguages {
 
 extension String {
     fileprivate func trimmingCharacters(_ set: String) -> String {
-        let s = Set(set)
         var sub = Substring(self)
+        let s = set
         while let f = sub.first, s.contains(f) { sub = sub.dropFirst() }
         while let l = sub.last, s.contains(l) { sub = sub.dropLast() }
         return String(sub)

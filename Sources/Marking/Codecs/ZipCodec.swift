@@ -47,6 +47,12 @@ public struct ZipCodec: Codec {
         }
     }
 
+    /// `scan` declines on the extension and the `PK` signature alone.
+    public func mightClaim(head: ArtifactInput, fileSize: Int, operation: OperationKind) -> Bool {
+        guard let ext = head.fileExtension, Self.extensions.contains(ext) else { return false }
+        return head.bytes.count >= 2 && head.bytes[0] == 0x50 && head.bytes[1] == 0x4B
+    }
+
     /// Adds (or replaces) the root `chalk.json` with exactly `mark`; a nil or empty mark removes it.
     public func render(_ input: ArtifactInput, scan: CodecScan, mark: [UInt8]?) throws(MarkingError) -> [UInt8] {
         do {
