@@ -7,14 +7,17 @@ import PackageDescription
 // The static build must also be invoked with `-Xswiftc -static-executable` (scripts/build-static.sh).
 let staticCurl = Context.environment["CHALK_STATIC_CURL"].flatMap { $0.isEmpty ? nil : $0 }
 
+// Static archives are order-sensitive and SwiftPM de-duplicates `-l` flags, so the static
+// libraries are linked once, as one group, through the CCurl target; CCrypto then links
+// nothing of its own (libcrypto is in the group).
 let curlLinkerSettings: [LinkerSetting] = staticCurl.map { prefix in [
-    .unsafeFlags(["-L\(prefix)/lib"]),
-    .linkedLibrary("curl"),
-    .linkedLibrary("cares"),
-    .linkedLibrary("ssl"),
-    .linkedLibrary("crypto"),
-    .linkedLibrary("z"),
+    // libcurl.a by full path: Debian's own libcurl.a (libcurl4-openssl-dev) sits in a directory
+    // the linker searches first.
+    .unsafeFlags(["-Xlinker", "--start-group",
+                  "-Xlinker", "\(prefix)/lib/libcurl.a", "-Xlinker", "-lcares", "-Xlinker", "-lssl", "-Xlinker", "-lcrypto",
+                  "-Xlinker", "-lz", "-Xlinker", "--end-group"]),
 ] } ?? [.linkedLibrary("curl")]
+let cryptoLinkerSettings: [LinkerSetting] = staticCurl == nil ? [.linkedLibrary("crypto")] : []
 
 let curlInclude: [CSetting] = staticCurl.map { [.unsafeFlags(["-I\($0)/include"])] } ?? []
 let curlSwiftInclude: [SwiftSetting] = staticCurl.map { [.unsafeFlags(["-Xcc", "-I\($0)/include"])] } ?? []
@@ -37,7 +40,7 @@ let package = Package(
     targets: [
         // C shims: what Swift can't call directly.
         .target(name: "CChalkSys"),
-        .target(name: "CCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+        .target(name: "CCrypto", linkerSettings: cryptoLinkerSettings),
         .target(name: "CBuildInfo", cSettings: [.define("CHALK_BUILD_COMMIT", to: "\"\(buildCommit)\"")]),
         .target(name: "CCurl", cSettings: curlInclude, linkerSettings: curlLinkerSettings),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),

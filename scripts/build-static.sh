@@ -15,8 +15,15 @@ if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
 fi
 
 echo "== building static chalk" >&2
-CHALK_STATIC_CURL="$CURL_PREFIX" swift build -c release --product chalk --scratch-path .build-static \
-  -Xswiftc -static-executable 2>&1 | grep -v -E "requires at runtime the shared libraries|^\S*: warning: Using '" >&2 || true
+LOG=$(mktemp)
+if ! CHALK_STATIC_CURL="$CURL_PREFIX" swift build -c release --product chalk --scratch-path .build-static \
+     -Xswiftc -static-executable >"$LOG" 2>&1; then
+  # Link warnings about getaddrinfo/dlopen in static binaries are expected; show the errors.
+  grep -E "error" "$LOG" | grep -v "requires at runtime" | head -40 >&2
+  echo "static build failed (full log: $LOG)" >&2
+  exit 1
+fi
+rm -f "$LOG"
 mkdir -p dist
 strip -o dist/chalk.tmp .build-static/release/chalk
 mv dist/chalk.tmp dist/chalk

@@ -8,9 +8,20 @@ if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
   echo "smoke: not root, skipping the empty-root run" >&2; exit 0
 fi
 ROOT=$(mktemp -d); trap 'rm -rf "$ROOT"' EXIT
-mkdir -p "$ROOT/proc" "$ROOT/tmp"
+mkdir -p "$ROOT/proc" "$ROOT/tmp" "$ROOT/work"
 cp "$BIN" "$ROOT/chalk"
-out=$(unshare -fpm --propagation private /bin/sh -c \
-  'mount -t proc proc "$0/proc" && exec /usr/bin/env -i PATH=/ /usr/sbin/chroot "$0" /chalk --version' "$ROOT")
+cp /bin/true "$ROOT/work/true"
+inroot() {
+  unshare -fpm --propagation private /bin/sh -c \
+    'mount -t proc proc "$0/proc" && exec /usr/bin/env -i PATH=/ HOME=/tmp /usr/sbin/chroot "$0" "$@"' "$ROOT" "$@"
+}
+out=$(inroot /chalk --version)
 echo "smoke: dist/chalk --version in an empty root: $out" >&2
 [ -n "$out" ]
+# Mark an ELF, validate it, and run a workload under chalk exec, all in the empty root.
+inroot /chalk insert --log-level error /work/true
+inroot /chalk extract --log-level error /work/true
+inroot /chalk exec -- /work/true
+grep -q '"_VALIDATED_METADATA" : true' "$ROOT/tmp/.local/chalk/chalk.log" \
+  || { echo "smoke: extract in the empty root did not validate" >&2; exit 1; }
+echo "smoke: insert, extract and exec work in an empty root" >&2
