@@ -1,0 +1,110 @@
+import Marking
+import Reporting
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds the exec, heartbeat and postexec reports as `CollectedRun`s. Each report is built
+/// fresh from small, fixed inputs, so heartbeats use constant memory (Chalk leaked ~1 MB per
+/// beat, #443).
+struct ExecReportBuilder: Sendable {
+    let info: ExecRunInfo
+    /// `_EXEC_ID`: 16 lower-case hex digits, the same in every report of this run.
+    let execID: String
+    /// `_EXEC_REPORTING_PROBABILITY` (RULINGS 3).
+    let probability: Int64
+    /// The workload's artifact object without run-time process keys (mark keys, path, type, hash).
+    let artifact: ChalkObject
+    let marked: Bool
+    /// The image's `/chalk.json` mark, a second `_CHALKS` item (RULINGS 6).
+    let containerMark: ChalkObject?
+
+    init(info: ExecRunInfo, execID: String, probability: Int64) {
+        self.info = info; self.execID = execID; self.probability = probability
+        let scanned = ExecMarkReader.readArtifact(path: info.artifactPath)
+        var a = ChalkObject()
+        if let mark = scanned?.mark {
+            for (k, v) in mark.entries where k != "MAGIC" { a[k] = v }
+        }
+        a["_OP_ARTIFACT_PATH"] = .string(info.artifactPath)
+        a.setIfNotEmpty("_OP_ARTIFACT_TYPE", scanned.map { .string($0.artifactType) })
+        a.setIfNotEmpty("_CURRENT_HASH", scanned?.currentHash.map { .string($0) })
+        artifact = a
+        marked = scanned?.mark != nil
+        containerMark = ExecMarkReader.readContainerMark()
+    }
+
+    /// The primary `exec` report.
+    func execReport() -> CollectedRun {
+        var host = commonHost(operation: "exec", millis: info.startMillis)
+        host["_OP_ARGV"] = .array(info.chalkArgv.map { .string($0) })
+        host.merge(ExecCollectors.hostKeys(chalkVersion: info.chalkVersion))
+        var item = artifact
+        item.merge(ExecCollectors.processKeys(pid: info.workloadPID, argv: info.workloadArgv))
+        var chalks = [item]
+        if let containerMark { chalks.append(containerMark) }
+        host["_OP_CHALK_COUNT"] = .int(Int64((marked ? 1 : 0) + (containerMark == nil ? 0 : 1)))
+        host["_OP_UNMARKED_COUNT"] = .int(marked ? 0 : 1)
+        return CollectedRun(operation: "exec", host: host, chalks: chalks, unmarked: marked ? [] : [info.artifactPath])
+    }
+
+    /// A `heartbeat` report: the same artifact object, a fresh timestamp and action id.
+    func heartbeatReport(count: Int64) -> CollectedRun {
+        var host = commonHost(operation: "heartbeat", millis: ExecClock.wallMillis())
+        host["_HEARTBEAT_COUNT"] = .int(count)
+        host["_SINCE_TIMESTAMP"] = .int(ExecClock.wallMillis() - info.startMillis)
+        var item = artifact
+        item.merge(ExecCollectors.processKeys(pid: info.workloadPID, argv: info.workloadArgv))
+        return CollectedRun(operation: "heartbeat", host: host, chalks: [item],
+                            unmarked: marked ? [] : [info.artifactPath])
+    }
+
+    /// The `postexec` report (RULINGS 4): `_OP_EXIT_CODE` is chalk's own exit code.
+    func postexecReport(exitCode: Int32) -> CollectedRun {
+        var host = commonHost(operation: "postexec", millis: ExecClock.wallMillis())
+        host["_OP_EXIT_CODE"] = .int(Int64(exitCode))
+        host.merge(ExecCollectors.hostKeys(chalkVersion: info.chalkVersion))
+        return CollectedRun(operation: "postexec", host: host)
+    }
+
+    private func commonHost(operation: String, millis: Int64) -> ChalkObject {
+        var h = ChalkObject()
+        h["_OPERATION"] = .string(operation)
+        h["_EXEC_ID"] = .string(execID)
+        h["_EXEC_REPORTING_PROBABILITY"] = .int(probability)
+        h["_TIMESTAMP"] = .int(millis)
+        h["_DATETIME"] = .string(ExecClock.isoDateTime(millis: millis))
+        h["_ACTION_ID"] = .string(ExecClock.randomHex64())
+        return h
+    }
+}
+
+/// Time and random identifiers for exec reports (no Foundation).
+public enum ExecClock {
+    /// Wall clock, milliseconds since the epoch.
+    public static func wallMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// `2026-11-30T08:07:15.123+00:00` in local time.
+    static func isoDateTime(millis: Int64) -> String {
+        var t = time_t(millis / 1000)
+        var tm = tm()
+        localtime_r(&t, &tm)
+        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        let off = tm.tm_gmtoff / 60
+        let sign = off < 0 ? "-" : "+"
+        return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2))T"
+            + "\(pad(Int(tm.tm_hour), 2)):\(pad(Int(tm.tm_min), 2)):\(pad(Int(tm.tm_sec), 2)).\(pad(Int(millis % 1000), 3))"
+            + "\(sign)\(pad(abs(off) / 60, 2)):\(pad(abs(off) % 60, 2))"
+    }
+
+    /// 16 lower-case hex digits from the system CSPRNG (`_EXEC_ID`, `_ACTION_ID`).
+    public static func randomHex64() -> String {
+        var rng = SystemRandomNumberGenerator()
+        let s = String(rng.next() as UInt64, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
