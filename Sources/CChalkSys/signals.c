@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <malloc.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 
 // The kernel's sigset is 64 bits on Linux (_NSIG = 64); glibc's sigset_t is larger. Raw syscalls
 // take the kernel's size, and let chalk block and wait for 32 and 33, which glibc hides.
@@ -41,7 +43,24 @@ int chalk_block_all_signals(void) {
     return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, KSIGSET_SIZE);
 }
 
-int chalk_wait_signal(long timeout_ms, pid_t *sender_pid, int *code) {
+int chalk_signalfd_open(void) {
+    uint64_t all = ~(uint64_t)0;
+    return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET_SIZE, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int chalk_wait_signal(int sfd, long timeout_ms, pid_t *sender_pid, int *code) {
+    if (sfd >= 0) {
+        struct pollfd p = { .fd = sfd, .events = POLLIN, .revents = 0 };
+        int r = poll(&p, 1, timeout_ms < 0 ? -1 : (int)timeout_ms);
+        if (r == 0) return 0;
+        if (r < 0) return -1;
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof si);
+        if (n != (ssize_t)sizeof si) return n < 0 && errno == EAGAIN ? 0 : -1;
+        if (sender_pid) *sender_pid = (pid_t)si.ssi_pid;
+        if (code) *code = si.ssi_code;
+        return (int)si.ssi_signo;
+    }
     uint64_t all = ~(uint64_t)0;
     siginfo_t info;
     memset(&info, 0, sizeof info);

@@ -91,6 +91,8 @@ int chalk_spawn(const chalk_spawn_attr *a, pid_t *pid_out, int *err, int *failed
         _exit(127);
     }
     close(fds[1]);
+    // glibc's fork() unblocks its two internal signals (32, 33) in the parent: block them again.
+    chalk_block_all_signals();
     // Both sides set the group, so it is in place whichever runs first (as shells do). After
     // the child has exec'd this fails with EACCES, which is fine.
     if (a->new_process_group) setpgid(pid, pid);

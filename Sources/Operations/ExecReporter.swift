@@ -1,5 +1,6 @@
 import ChalkLog
 import Config
+import Reporting
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,19 @@ import Glibc
 /// nothing it does (a slow config, a dead sink, an error) can block the loop: the loop waits for
 /// it only after the workload has exited, and at most `exec.report_deadline`.
 public final class ExecReporter: Sendable {
+    /// Where the config comes from: the loader (normal runs), or a given config (tests).
+    public enum ConfigSource: Sendable {
+        case loader
+        case fixed(ChalkConfig)
+    }
+
+    /// Publishes one report (`ExecReportPublisher.publish` unless a test captures them).
+    public typealias Publish = @Sendable (_ run: CollectedRun, _ config: ChalkConfig, _ templateOverride: String?) -> Void
+
     private let info: ExecRunInfo
     private let hooks: ExecReporterHooks
+    private let configSource: ConfigSource
+    private let publish: Publish
     private let done = Atomic<Bool>(false)
     /// The workload's final exit code once it has exited; `Int64.min` while it runs.
     private let exitCode = Atomic<Int64>(Int64.min)
@@ -22,8 +34,10 @@ public final class ExecReporter: Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
-    public init(info: ExecRunInfo, hooks: ExecReporterHooks) {
-        self.info = info; self.hooks = hooks
+    public init(info: ExecRunInfo, hooks: ExecReporterHooks, configSource: ConfigSource = .loader,
+                publish: Publish? = nil) {
+        self.info = info; self.hooks = hooks; self.configSource = configSource
+        self.publish = publish ?? { ExecReportPublisher.publish($0, config: $1, templateOverride: $2) }
         var fds: [Int32] = [-1, -1]
         // No further process is spawned after the reporter exists, so pipe + fcntl can't leak.
         if pipe(&fds) == 0 {
@@ -56,16 +70,25 @@ public final class ExecReporter: Sendable {
         }
         let config: ChalkConfig
         do {
-            config = try ConfigLoader.load(ConfigLoadRequest(
-                configFile: info.configFile, useEmbeddedConfig: info.useEmbeddedConfig,
-                embeddedSource: ExecMarkReader.readSelfMark()?["$CHALK_CONFIG"]?.stringValue,
-                command: "exec", startDirectory: info.startDirectory))
+            config = try loadConfig()
         } catch {
             // Fail open: the workload runs on, unreported (a broken config may have been meant
             // to turn reporting off; guessing defaults could send reports the user didn't want).
             Log.trace("exec: config not loaded, no reports for this run: \(error)")
             return
         }
+        runReports(config)
+    }
+
+    private func loadConfig() throws(ConfigError) -> ChalkConfig {
+        if case .fixed(let c) = configSource { return c }
+        return try ConfigLoader.load(ConfigLoadRequest(
+                configFile: info.configFile, useEmbeddedConfig: info.useEmbeddedConfig,
+                embeddedSource: ExecMarkReader.readSelfMark()?["$CHALK_CONFIG"]?.stringValue,
+                command: "exec", startDirectory: info.startDirectory))
+    }
+
+    private func runReports(_ config: ChalkConfig) {
         deadline.store(max(0, config.exec.reportDeadline / 1000), ordering: .relaxed)
         hooks.configLoaded(config)
 
@@ -77,7 +100,7 @@ public final class ExecReporter: Sendable {
         }
         let builder = ExecReportBuilder(info: info, execID: ExecClock.randomHex64(),
                                         probability: ExecSampling.reported(p))
-        ExecReportPublisher.publish(builder.execReport(), config: config, templateOverride: info.reportTemplate)
+        publish(builder.execReport(), config, info.reportTemplate)
         hooks.releaseMemory()
 
         let heartbeat = info.heartbeat ?? config.exec.heartbeatRun
@@ -86,13 +109,13 @@ public final class ExecReporter: Sendable {
         while true {
             if let code = exitedCode() {
                 if config.exec.postexecRun {
-                    ExecReportPublisher.publish(builder.postexecReport(exitCode: code), config: config, templateOverride: nil)
+                    publish(builder.postexecReport(exitCode: code), config, nil)
                 }
                 return
             }
             if waitForExit(timeoutMillis: heartbeat ? rateMillis : -1) { continue }
             beats += 1
-            ExecReportPublisher.publish(builder.heartbeatReport(count: beats), config: config, templateOverride: nil)
+            publish(builder.heartbeatReport(count: beats), config, nil)
             hooks.releaseMemory()
         }
     }

@@ -23,7 +23,7 @@ public struct SignalLoopHooks: Sendable {
 }
 
 /// The supervisor's main loop, on the main thread, with every signal blocked: one synchronous
-/// `sigtimedwait` that forwards signals to the workload (or its group) and reaps every child
+/// wait for the next signal (signalfd, or `sigtimedwait`) that forwards signals to the workload (or its group) and reaps every child
 /// with `waitpid(-1, WNOHANG)`. Returns the workload's status once it has exited and the
 /// reporter has finished or its deadline has passed.
 public enum SignalLoop {
@@ -31,6 +31,9 @@ public enum SignalLoop {
         var status: WorkloadStatus?
         var deadline: Int64 = 0
         var appliedDeathSignal: Int32? = nil
+        // Signals are read from a signalfd (they stay blocked throughout); without one (an old
+        // kernel or a seccomp filter), rt_sigtimedwait does the same job.
+        let sfd = chalk_signalfd_open()
         while true {
             var timeout: Int = -1
             if let status {
@@ -43,7 +46,7 @@ public enum SignalLoop {
                 timeout = Int(left)
             }
             var sender: pid_t = 0, code: Int32 = 0
-            let sig = chalk_wait_signal(timeout, &sender, &code)
+            let sig = chalk_wait_signal(sfd, timeout, &sender, &code)
             if sig <= 0 { continue }  // timeout (checked above) or EINTR
             if sig == SIGCHLD {
                 // Also the reporter's wake-up: options from the config may have arrived.

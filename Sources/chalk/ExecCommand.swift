@@ -115,6 +115,7 @@ struct ExecCommand: ParsableCommand {
             finished: { waker.wake() },
             releaseMemory: { chalk_malloc_trim() }))
         let started = BackgroundThread.start { reporter.run() }
+        SignalMask.blockAll()  // glibc's pthread_create restores a mask without 32 and 33
         if !started { Log.trace("exec: reporter thread not started; running without reports") }
 
         let status = SignalLoop.run(workload, options: live, hooks: SignalLoopHooks(

@@ -22,9 +22,14 @@ uint64_t chalk_current_ignored(void);
 /// Blocks every signal in the calling thread with the raw syscall, including the two real-time
 /// signals glibc reserves for itself (32, 33) and refuses to block. Returns 0 or -1/errno.
 int chalk_block_all_signals(void);
-/// Waits up to timeout_ms (negative: forever) for any signal. Returns the signal number, or 0
-/// on timeout, or -1/errno. *sender_pid and *code come from the siginfo.
-int chalk_wait_signal(long timeout_ms, pid_t *sender_pid, int *code);
+/// A signalfd for every signal (close-on-exec, non-blocking), or -1. Reading signals from it
+/// keeps them blocked all the time, unlike sigtimedwait, which unblocks the waited-for set
+/// while it sleeps (so /proc shows the loop's thread with an empty SigBlk).
+int chalk_signalfd_open(void);
+/// Waits up to timeout_ms (negative: forever) for any signal, on sfd (from chalk_signalfd_open),
+/// or with rt_sigtimedwait when sfd < 0. Returns the signal number, or 0 on timeout, or
+/// -1/errno. *sender_pid and *code come from the siginfo.
+int chalk_wait_signal(int sfd, long timeout_ms, pid_t *sender_pid, int *code);
 /// The calling thread's kernel id.
 pid_t chalk_gettid(void);
 /// Sends sig to one thread of this process (used by the reporter to wake the signal loop).
