@@ -86,6 +86,22 @@ import Glibc
         }
     }
 
+    @Test func aSinkThatHangsCannotHoldTheExitPastTheDeadline() throws {
+        let home = try TestSupport.makeTempDir("exec-report")
+        defer { TestSupport.removeTree(home) }
+        // chalk.log is a FIFO nobody reads: opening it for writing blocks the reporter forever.
+        let dir = home.appendingPathComponent(".local/chalk")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        #expect(mkfifo(dir.appendingPathComponent("chalk.log").path, 0o600) == 0)
+        let start = Date()
+        let r = try run(["exec", "sh", "-c", "exit 6"], home: home)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(r.status == 6)
+        #expect(r.stderr.isEmpty)
+        // The default exec.report_deadline is 300 ms; allow for a loaded machine.
+        #expect(elapsed < 3, "took \(elapsed) s")
+    }
+
     @Test func reportTemplateFlagIsAcceptedAndTheWorkloadRuns() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
