@@ -7,6 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <malloc.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 
@@ -85,3 +88,40 @@ pid_t chalk_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 int chalk_tgkill(pid_t tid, int sig) { return (int)syscall(SYS_tgkill, getpid(), tid, sig); }
 
 void chalk_malloc_trim(void) { malloc_trim(0); }
+
+// Drops this process's page-table entries for its own executable code (the r-xp mapping that
+// holds this function). The pages stay in the page cache: code that runs again (the signal
+// loop) comes back with a minor fault. Only the read-only, executable mapping is touched:
+// MADV_DONTNEED on a writable private mapping would lose data.
+static void release_own_text(void) {
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[8192];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return;
+    buf[n] = 0;
+    uintptr_t here = (uintptr_t)&release_own_text;
+    for (char *line = buf; line && *line; ) {
+        char *next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        unsigned long start, end;
+        char perms[5];
+        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && here >= start && here < end) {
+            if (strcmp(perms, "r-xp") == 0) madvise((void *)start, end - start, MADV_DONTNEED);
+            return;
+        }
+        line = next;
+    }
+}
+
+void chalk_release_memory(void) {
+    malloc_trim(0);
+    release_own_text();
+}
+
+int chalk_release_memory_and_poll(int fd, int timeout_ms) {
+    chalk_release_memory();
+    struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+    return poll(&p, 1, timeout_ms);
+}

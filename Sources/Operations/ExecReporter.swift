@@ -101,7 +101,7 @@ public final class ExecReporter: Sendable {
         let builder = ExecReportBuilder(info: info, execID: ExecClock.randomHex64(),
                                         probability: ExecSampling.reported(p))
         publish(builder.execReport(), config, info.reportTemplate)
-        hooks.releaseMemory()
+        if hooks.releaseAndPoll == nil { hooks.releaseMemory() }
 
         let heartbeat = info.heartbeat ?? config.exec.heartbeatRun
         let rateMillis = max(1, config.exec.heartbeatRate / 1000)
@@ -116,7 +116,7 @@ public final class ExecReporter: Sendable {
             if waitForExit(timeoutMillis: heartbeat ? rateMillis : -1) { continue }
             beats += 1
             publish(builder.heartbeatReport(count: beats), config, nil)
-            hooks.releaseMemory()
+            if hooks.releaseAndPoll == nil { hooks.releaseMemory() }
         }
     }
 
@@ -136,9 +136,14 @@ public final class ExecReporter: Sendable {
         }
         let end = timeoutMillis < 0 ? Int64.max : monotonicMillis() + timeoutMillis
         while true {
-            var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
             let left = end == Int64.max ? -1 : Int32(clamping: max(0, end - monotonicMillis()))
-            let r = poll(&pfd, 1, left)
+            let r: Int32
+            if let releaseAndPoll = hooks.releaseAndPoll {
+                r = releaseAndPoll(wakeRead, left)
+            } else {
+                var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+                r = poll(&pfd, 1, left)
+            }
             if exitedCode() != nil { return true }
             if r == 0 { return false }
             if r < 0 && errno != EINTR { return false }

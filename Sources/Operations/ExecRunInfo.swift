@@ -45,9 +45,14 @@ public struct ExecReporterHooks: Sendable {
     public var finished: @Sendable () -> Void
     /// Give freed memory back to the kernel (after the exec report, RULINGS 12).
     public var releaseMemory: @Sendable () -> Void
+    /// The reporter's idle wait: give memory back, then `poll(fd, POLLIN, timeoutMillis)` and
+    /// return poll's result. nil: plain poll, no release.
+    public var releaseAndPoll: (@Sendable (_ fd: Int32, _ timeoutMillis: Int32) -> Int32)?
 
     public init(configLoaded: @escaping @Sendable (ChalkConfig) -> Void, finished: @escaping @Sendable () -> Void,
-                releaseMemory: @escaping @Sendable () -> Void) {
+                releaseMemory: @escaping @Sendable () -> Void,
+                releaseAndPoll: (@Sendable (_ fd: Int32, _ timeoutMillis: Int32) -> Int32)? = nil) {
         self.configLoaded = configLoaded; self.finished = finished; self.releaseMemory = releaseMemory
+        self.releaseAndPoll = releaseAndPoll
     }
 }

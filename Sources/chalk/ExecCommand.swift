@@ -113,7 +113,8 @@ struct ExecCommand: ParsableCommand {
                 waker.wake()  // the signal loop applies a parent-death signal from the config
             },
             finished: { waker.wake() },
-            releaseMemory: { chalk_malloc_trim() }))
+            releaseMemory: { chalk_release_memory() },
+            releaseAndPoll: { fd, timeout in chalk_release_memory_and_poll(fd, timeout) }))
         let started = BackgroundThread.start { reporter.run() }
         SignalMask.blockAll()  // glibc's pthread_create restores a mask without 32 and 33
         if !started { Log.trace("exec: reporter thread not started; running without reports") }
