@@ -31,13 +31,35 @@ echo "tini:  $TINI ($($TINI --version 2>&1 | head -1))"
 echo; echo "== 1. start-up (hyperfine)"
 hyperfine -N --warmup 20 --runs ${RUNS:-300} --export-json "$WORK/h.json" \
   "$CHALK exec -- /bin/true" "$TINI -- /bin/true" "/bin/true" >&2
-read -r chalk_ms tini_ms true_ms < <(awk '
-  /"command"/ { c++ } /"mean"/ { gsub(/[^0-9.e-]/, "", $2); m[c] = $2 * 1000 }
-  END { printf "%.4f %.4f %.4f\n", m[1], m[2], m[3] }' "$WORK/h.json")
-awk -v c="$chalk_ms" -v t="$tini_ms" -v b="$true_ms" 'BEGIN {
-  printf "mean: chalk exec %.3f ms, tini %.3f ms, /bin/true %.3f ms\n", c, t, b
-  printf "added start-up cost: chalk %.3f ms, tini %.3f ms, ratio chalk/tini = %.2f\n", c - b, t - b, (c - b) / (t - b) }'
-echo "(chalk's run includes writing its exec and postexec reports to \$HOME/.local/chalk/chalk.log)"
+# Medians as well as means: this kind of machine is often shared, and means catch the noise.
+stat_of() { awk -v key="\"$1\"" '
+  /"command"/ { c++ } index($0, key) { v = $2; gsub(/[^0-9.e-]/, "", v); m[c] = v * 1000 }
+  END { printf "%.4f %.4f %.4f\n", m[1], m[2], m[3] }' "$WORK/h.json"; }
+for stat in mean median; do
+  read -r chalk_ms tini_ms true_ms < <(stat_of $stat)
+  awk -v s=$stat -v c="$chalk_ms" -v t="$tini_ms" -v b="$true_ms" 'BEGIN {
+    printf "%s: chalk exec %.3f ms, tini %.3f ms, /bin/true %.3f ms; ", s, c, t, b
+    printf "added start-up cost: chalk %.3f ms, tini %.3f ms, ratio chalk/tini = %.2f\n", c - b, t - b, (c - b) / (t - b) }'
+done
+echo "(chalk's run includes writing its exec and postexec reports to \$HOME/.local/chalk/chalk.log:"
+echo " with /bin/true the workload is gone before the report, so chalk waits for it, up to exec.report_deadline)"
+
+echo; echo "== 1b. launch-to-workload latency (median of ${START_RUNS:=200} runs; the workload is \`date +%s%N\`)"
+# What the workload feels: from just before the launch to the workload's first output.
+start_latency_us() {
+  local i s w out=()
+  for i in $(seq 1 "$START_RUNS"); do
+    s=$(date +%s%N); w=$("$@" date +%s%N); out+=($(( (w - s) / 1000 )))
+  done
+  printf "%s\n" "${out[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+d_us=$(start_latency_us env --)
+c_us=$(start_latency_us "$CHALK" exec --)
+t_us=$(start_latency_us "$TINI" --)
+awk -v c="$c_us" -v t="$t_us" -v d="$d_us" 'BEGIN {
+  printf "launch to workload: direct %d us, chalk %d us, tini %d us; added: chalk %d us, tini %d us", d, c, t, c - d, t - d
+  if (t - d > 0) printf ", ratio chalk/tini = %.2f", (c - d) / (t - d)
+  printf "\n" }'
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 first_child() { local p=$1 c=""; for _ in $(seq 1 500); do c=$(cat "/proc/$p/task/$p/children" 2>/dev/null | awk '{print $1}'); [ -n "$c" ] && break; sleep 0.01; done; echo "$c"; }
