@@ -220,4 +220,38 @@ struct ExecSignalTests {
         #expect(t.finish() == 0)
         #expect(t.stderr.contains("could not become a child subreaper: Operation not permitted"), "\(t.stderr)")
     }
+
+    @Test func failsOpenByExecingTheWorkloadWhenItCannotFork() throws {
+        let home = try TestSupport.makeTempDir("exec-failopen")
+        defer { TestSupport.removeTree(home) }
+        // `echo` and `exit` are shell builtins: the workload itself needs no fork.
+        let p = try start(["/bin/sh", "-c", "echo \"pid=$$\"; exit 12"], options: ["--deny-fork"], home: home)
+        #expect(p.finish() == 12)
+        #expect(p.stdout == "pid=\(p.pid)\n", "the workload replaced chalk (same PID): \(p.stdout)")
+        #expect(p.stderr.isEmpty, "\(p.stderr)")
+        // A program that can't run is still reported the usual way.
+        let q = try start(["/nonexistent/prog"], options: ["--deny-fork"], home: home)
+        #expect(q.finish() == 127)
+    }
+
+    @Test func parentDeathSignalArrivesWhenChalksParentDies() throws {
+        let home = try TestSupport.makeTempDir("exec-pdeath")
+        defer { TestSupport.removeTree(home) }
+        let ready = home.appendingPathComponent("ready").path, got = home.appendingPathComponent("got").path
+        // The workload writes `ready`, then waits; on SIGTERM it writes `got` and exits.
+        let workload = "trap 'echo term > \(got); exit 0' TERM; echo > \(ready); while :; do sleep 0.02; done"
+        // chalk's parent (a shell) exits once the workload is ready: chalk gets SIGTERM and forwards it.
+        let launcher = """
+            \(ExecTest.chalk) exec --parent-death-signal SIGTERM -- /bin/sh -c "\(workload)" </dev/null >/dev/null 2>&1 &
+            n=0; while [ ! -e \(ready) ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.01; done
+            """
+        let p = try start(["/bin/true"], home: home)  // (warm-up: the binary is in the page cache)
+        _ = p.finish()
+        let (exe, argv) = SignalStateHelper.wrap(["/bin/sh", "-c", launcher])
+        let r = try TestSupport.run(exe, argv, environment: ExecTest.environment(home: home), timeout: 30)
+        #expect(r.status == 0)
+        let end = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: got) && Date() < end { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: got), "the workload never got the parent-death SIGTERM")
+    }
 }
