@@ -34,24 +34,6 @@ static void restore_dispositions(void) {
     }
 }
 
-static void restore_mask(void) {
-    uint64_t mask = chalk_inherited_sigmask();
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, (size_t)8);
-}
-
-/// Tries each path; returns the index and errno of the first failure (a later path can only
-/// be tried when an earlier one failed).
-static int exec_paths(const chalk_spawn_attr *a, int *first_errno) {
-    char *const *envp = a->envp ? a->envp : environ;
-    int first = -1;
-    for (int i = 0; i < a->path_count; i++) {
-        execve(a->paths[i], a->argv, envp);
-        if (first < 0) { first = i; *first_errno = errno; }
-    }
-    if (first < 0) { first = 0; *first_errno = ENOENT; }
-    return first;
-}
-
 static void write_all(int fd, const void *buf, size_t n) {
     const char *p = buf;
     while (n > 0) {
@@ -59,6 +41,29 @@ static void write_all(int fd, const void *buf, size_t n) {
         if (w < 0) { if (errno == EINTR) continue; return; }
         p += w; n -= (size_t)w;
     }
+}
+
+static void restore_mask(void) {
+    uint64_t mask = chalk_inherited_sigmask();
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, (size_t)8);
+}
+
+/// Tries each path; returns the index and errno of the first failure (a later path can only
+/// be tried when an earlier one failed). With report_fd >= 0, announces each attempt there
+/// ({0, 0, index}), so the parent learns which path the running program came from.
+static int exec_paths(const chalk_spawn_attr *a, int *first_errno, int report_fd) {
+    char *const *envp = a->envp ? a->envp : environ;
+    int first = -1;
+    for (int i = 0; i < a->path_count; i++) {
+        if (report_fd >= 0) {
+            int attempt[3] = {0, 0, i};
+            write_all(report_fd, attempt, sizeof attempt);
+        }
+        execve(a->paths[i], a->argv, envp);
+        if (first < 0) { first = i; *first_errno = errno; }
+    }
+    if (first < 0) { first = 0; *first_errno = ENOENT; }
+    return first;
 }
 
 int chalk_spawn(const chalk_spawn_attr *a, pid_t *pid_out, int *err, int *failed) {
@@ -85,7 +90,7 @@ int chalk_spawn(const chalk_spawn_attr *a, pid_t *pid_out, int *err, int *failed
         }
         restore_mask();
         int e = 0;
-        int idx = exec_paths(a, &e);
+        int idx = exec_paths(a, &e, fds[1]);
         report[0] = 2; report[1] = e; report[2] = idx;
         write_all(fds[1], report, sizeof report);
         _exit(127);
@@ -96,22 +101,31 @@ int chalk_spawn(const chalk_spawn_attr *a, pid_t *pid_out, int *err, int *failed
     // Both sides set the group, so it is in place whichever runs first (as shells do). After
     // the child has exec'd this fails with EACCES, which is fine.
     if (a->new_process_group) setpgid(pid, pid);
-    int report[3];
-    ssize_t got = 0;
+    // Records of 3 ints: {0, 0, i} before each execve attempt, {1 or 2, errno, i} on failure.
+    // EOF after attempts only: the last attempt succeeded (the pipe closed on exec).
+    int record[3], last_attempt = 0, failure = 0, fail_err = 0, fail_idx = 0;
+    size_t got = 0;
     for (;;) {
-        ssize_t r = read(fds[0], (char *)report + got, sizeof report - (size_t)got);
+        ssize_t r = read(fds[0], (char *)record + got, sizeof record - got);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
-        got += r;
-        if ((size_t)got == sizeof report) break;
+        got += (size_t)r;
+        if (got < sizeof record) continue;
+        got = 0;
+        if (record[0] == 0) { last_attempt = record[2]; continue; }
+        failure = 1; fail_err = record[1]; fail_idx = record[2];
     }
     close(fds[0]);
-    if (got == 0) { *pid_out = pid; return CHALK_SPAWN_OK; }
+    if (!failure && got == 0) {
+        *pid_out = pid;
+        *failed = last_attempt;
+        return CHALK_SPAWN_OK;
+    }
     // The child failed before or at exec and has _exit'ed: collect it so it leaves no zombie.
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    *err = got == (ssize_t)sizeof report ? report[1] : EIO;
-    *failed = got == (ssize_t)sizeof report ? report[2] : 0;
+    *err = failure ? fail_err : EIO;
+    *failed = failure ? fail_idx : 0;
     return CHALK_SPAWN_EXEC_FAILED;
 }
 
@@ -119,7 +133,7 @@ int chalk_exec_direct(const chalk_spawn_attr *a, int *failed) {
     restore_dispositions();
     restore_mask();
     int e = 0;
-    *failed = exec_paths(a, &e);
+    *failed = exec_paths(a, &e, -1);
     errno = e;
     return -1;
 }

@@ -18,8 +18,7 @@ public struct WorkloadSpec: Sendable {
 /// A running workload.
 public struct Workload: Sendable {
     public var pid: pid_t
-    /// The file execve ran (the first candidate that worked is not reported by the kernel; this
-    /// is the first candidate, which is the one that ran unless an earlier execve failed).
+    /// The candidate execve ran (the child announces each attempt through the exec-error pipe).
     public var path: String
     /// The terminal handed to the workload, to take back when it exits.
     public var terminalFD: Int32?
@@ -54,7 +53,8 @@ public enum WorkloadSpawner {
         }
         switch rc {
         case Int32(CHALK_SPAWN_OK):
-            return .started(Workload(pid: pid, path: spec.candidates.first ?? program,
+            let ran = Int(failed) < spec.candidates.count ? spec.candidates[Int(failed)] : program
+            return .started(Workload(pid: pid, path: ran,
                                      terminalFD: ttyFD >= 0 ? ttyFD : nil))
         case Int32(CHALK_SPAWN_EXEC_FAILED):
             return .execFailed(launchError(program: program, errno: err))

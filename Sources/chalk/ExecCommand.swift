@@ -89,8 +89,9 @@ struct ExecCommand: ParsableCommand {
 
         let live = LiveSupervisorOptions(parsed.options)
         let waker = SignalLoopWaker.forCurrentThread()
-        let artifactPath = candidates[0].hasPrefix("/") ? candidates[0]
-            : startDirectory + "/" + (candidates[0].hasPrefix("./") ? String(candidates[0].dropFirst(2)) : candidates[0])
+        let ran = workload.path
+        let artifactPath = ran.hasPrefix("/") ? ran
+            : startDirectory + "/" + (ran.hasPrefix("./") ? String(ran.dropFirst(2)) : ran)
         let info = ExecRunInfo(
             workloadPID: workload.pid, program: program, artifactPath: artifactPath, workloadArgv: argv,
             chalkArgv: CommandLine.arguments, startDirectory: startDirectory, startMillis: startMillis,

@@ -46,6 +46,22 @@ import Glibc
         #expect(exec["_UNMARKED"] as? [String] == [shPath], "an unmarked workload is listed in _UNMARKED")
     }
 
+    @Test func theArtifactIsTheCandidateThatActuallyRan() throws {
+        let home = try TestSupport.makeTempDir("exec-report")
+        defer { TestSupport.removeTree(home) }
+        let a = home.appendingPathComponent("a"), b = home.appendingPathComponent("b")
+        for d in [a, b] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        // The first `tool` on PATH is executable but not a program (ENOEXEC); the second runs.
+        _ = ExecTest.write("\u{1}\u{2}not a program", to: a, name: "tool", mode: 0o755)
+        let real = ExecTest.write("#!/bin/sh\necho second\n", to: b, name: "tool", mode: 0o755)
+        let r = try run(["exec", "tool"], home: home, extra: ["PATH": "\(a.path):\(b.path):/usr/bin:/bin"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "second\n")
+        let item = (ExecTest.reports(home: home).first?["_CHALKS"] as? [[String: Any]])?.first
+        #expect(item?["_OP_ARTIFACT_PATH"] as? String == real)
+        #expect(item?["_OP_ARTIFACT_TYPE"] as? String == "sh")
+    }
+
     @Test func reportForASignalledWorkloadCarries128PlusN() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }

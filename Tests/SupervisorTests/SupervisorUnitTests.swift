@@ -104,6 +104,7 @@ import Glibc
         let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/nonexistent/true", "/bin/true"], argv: ["true"]),
                                             program: "true")
         guard case .started(let w) = outcome else { Issue.record("expected started, got \(outcome)"); return }
+        #expect(w.path == "/bin/true", "the candidate that ran")
         var st: Int32 = 0
         #expect(waitpid(w.pid, &st, 0) == w.pid)
         #expect(WorkloadStatus(waitStatus: st) == .exited(0))

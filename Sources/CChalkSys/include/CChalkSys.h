@@ -63,7 +63,7 @@ enum {
 /// Forks and execs. The child: own process group, terminal handoff, the inherited ignored
 /// dispositions restored (everything else SIG_DFL), the inherited signal mask restored, optional
 /// chdir, then execve of each path in turn. Exec errors come back through a CLOEXEC pipe, so on
-/// CHALK_SPAWN_OK the program is running.
+/// CHALK_SPAWN_OK the program is running, and *failed holds the index of the path it runs.
 int chalk_spawn(const chalk_spawn_attr *attr, pid_t *pid, int *err, int *failed);
 
 /// Fail-open path: restores the inherited signal state in this process and execs each path in
