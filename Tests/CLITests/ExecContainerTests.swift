@@ -117,19 +117,12 @@ struct ExecContainerTests {
         try d.docker(["rm", usr1])
 
         // Orphans are reaped: no zombies left in the container.
-        let script = """
-            for i in 1 2 3; do ( sh -c 'exit 0' & ); done
-            n=0; z=1
-            while [ $n -lt 500 ]; do
-              z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
-              [ "$z" -eq 0 ] && break
-              n=$((n+1)); sleep 0.01
-            done
-            echo "zombies=$z"
-            """
-        let z = try d.docker(run + ["--rm", "chalk-exec-test:1", "sh", "-c", script])
+        let script = ExecTest.orphanScript(count: 3, pidFile: "/tmp/orphans")
+        let z = try d.docker(run + ["--rm", "--entrypoint", "/chalk", "chalk-exec-test:1",
+                                    "exec", "--warn-reaped", "--", "sh", "-c", script])
         #expect(z.status == 0)
         #expect(z.stdout.contains("zombies=0"), "\(z.stdout) \(z.stderr)")
+        #expect(z.stderr.components(separatedBy: "Reaped zombie process with pid=").count - 1 == 3, "\(z.stderr)")
     }
 
     func waitForLog(_ d: Daemon, _ cid: String, _ text: String, timeout: TimeInterval = 15) -> Bool {

@@ -39,18 +39,7 @@ struct ExecPID1Tests {
     @Test func orphansAreReapedToZeroZombies() throws {
         let home = try TestSupport.makeTempDir("exec-pid1")
         defer { TestSupport.removeTree(home) }
-        // Three orphans: each `( ... & )` subshell exits at once, leaving its child to PID 1.
-        // The workload then counts zombies in the namespace until there are none (or 5 s pass).
-        let script = """
-            for i in 1 2 3; do ( sh -c 'exit 0' & ); done
-            n=0; z=1
-            while [ $n -lt 500 ]; do
-              z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
-              [ "$z" -eq 0 ] && break
-              n=$((n+1)); sleep 0.01
-            done
-            echo "zombies=$z"
-            """
+        let script = ExecTest.orphanScript(count: 3, pidFile: home.appendingPathComponent("orphans").path)
         let p = try startAsInit(["--warn-reaped", "/bin/sh", "-c", script], home: home)
         #expect(p.finish() == 0)
         #expect(p.stdout.contains("zombies=0"), "stdout: \(p.stdout)")

@@ -177,12 +177,13 @@ struct ExecSignalTests {
     @Test func subreaperReapsOrphansWhenNotPID1() throws {
         let home = try TestSupport.makeTempDir("exec-sig")
         defer { TestSupport.removeTree(home) }
-        let script = "( sh -c 'exit 0' & ); ( sh -c 'exit 0' & ); sleep 0.3"
+        let script = ExecTest.orphanScript(count: 2, pidFile: home.appendingPathComponent("o1").path)
         let p = try start(["--subreaper", "--warn-reaped", "/bin/sh", "-c", script], home: home)
         #expect(p.finish() == 0)
         #expect(p.stderr.components(separatedBy: "Reaped zombie process with pid=").count - 1 == 2, "\(p.stderr)")
         // CHALK_SUBREAPER set, even empty, does the same; and no "won't reap" warning at warn level.
-        let q = try start(["--log-level", "warn", "--warn-reaped", "/bin/sh", "-c", script], home: home,
+        let script2 = ExecTest.orphanScript(count: 2, pidFile: home.appendingPathComponent("o2").path)
+        let q = try start(["--log-level", "warn", "--warn-reaped", "/bin/sh", "-c", script2], home: home,
                           extra: ["CHALK_SUBREAPER": ""])
         #expect(q.finish() == 0)
         #expect(q.stderr.contains("Reaped zombie process"), "\(q.stderr)")

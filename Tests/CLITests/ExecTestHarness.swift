@@ -68,6 +68,26 @@ final class LiveProcess: @unchecked Sendable {
 
 /// Helpers for exec tests.
 enum ExecTest {
+    /// A shell script that leaves `count` orphans (each `( ... & )` subshell exits at once, so its
+    /// child is re-parented to PID 1 or the nearest subreaper), waits (up to 5 s) until every
+    /// orphan has been reaped (its PID, recorded in `pidFile`, is gone from /proc), then prints
+    /// `zombies=N` for the zombies left in the PID namespace.
+    static func orphanScript(count: Int, pidFile: String) -> String {
+        """
+        for i in $(seq 1 \(count)); do ( sh -c 'echo $$ >> \(pidFile); exit 0' & ); done
+        n=0
+        while [ $n -lt 500 ]; do
+          left=0
+          if [ -f \(pidFile) ] && [ $(wc -l < \(pidFile)) -eq \(count) ]; then
+            for p in $(cat \(pidFile)); do [ -e /proc/$p ] && left=1; done
+          else left=1; fi
+          [ $left -eq 0 ] && break
+          n=$((n+1)); sleep 0.01
+        done
+        echo "zombies=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)"
+        """
+    }
+
     /// A Python workload that forks a sleeping child, ignores SIGTERM itself, prints "ready",
     /// and reports how its child ended (`child=-15` when SIGTERM killed it).
     static let parentIgnoringTermScript = """
