@@ -36,10 +36,11 @@ public enum SpawnOutcome: Sendable {
 /// Starts the workload with the C child path (own process group, terminal handoff, inherited
 /// signal state restored, execve of each candidate).
 public enum WorkloadSpawner {
-    public static func spawn(_ spec: WorkloadSpec, program: String) -> SpawnOutcome {
+    /// `handTerminal: false` keeps the terminal where it is (for callers that are not chalk exec).
+    public static func spawn(_ spec: WorkloadSpec, program: String, handTerminal: Bool = true) -> SpawnOutcome {
         // Hand the terminal over only when chalk is in the foreground of one: a background
         // `chalk exec ... &` must not steal the shell's terminal.
-        let ttyFD: Int32 = isatty(0) == 1 && tcgetpgrp(0) == getpgrp() ? 0 : -1
+        let ttyFD: Int32 = handTerminal && isatty(0) == 1 && tcgetpgrp(0) == getpgrp() ? 0 : -1
         var pid: pid_t = 0, err: Int32 = 0, failed: Int32 = 0
         let rc = withCStrings(spec.candidates) { paths in
             withCStrings(spec.argv) { argv in

@@ -34,11 +34,16 @@ struct ExecSignalTests {
         let script = #"""
             n=0; while [ $(ls /proc/$PPID/task | wc -l) -lt 2 ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.01; done
             for t in /proc/$PPID/task/*; do echo "chalk-thread $(grep '^SigBlk' $t/status)"; done
+            echo "chalk-children=$(cat /proc/$PPID/task/*/children | tr -s ' ' | sed 's/ $//')"
+            echo "workload=$$"
             """#
         let q = try start(["/bin/sh", "-c", script], home: home)
         #expect(q.finish() == 0)
         let threads = q.stdout.split(separator: "\n").filter { $0.hasPrefix("chalk-thread") }
         #expect(threads.count >= 2, "the signal loop and the reporter thread: \(q.stdout)")
+        // The reporter is a thread, not a process: chalk's only child is the workload.
+        let workloadPID = q.stdout.components(separatedBy: "workload=").last?.prefix { $0.isNumber } ?? ""
+        #expect(q.stdout.contains("chalk-children=\(workloadPID)\n"), "\(q.stdout)")
         for t in threads {
             // Every signal but SIGKILL and SIGSTOP (which the kernel never blocks), 32 and 33 included.
             #expect(t.hasSuffix("fffffffffffbfeff"), "chalk thread not fully blocked: \(t)")

@@ -94,7 +94,7 @@ import Glibc
 @Suite struct WorkloadSpawnerTests {
     @Test func execErrorsComeBackThroughThePipe() {
         // A candidate that exists but can't be exec'd (a directory passed straight to execve).
-        let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/"], argv: ["root"]), program: "root")
+        let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/"], argv: ["root"]), program: "root", handTerminal: false)
         guard case .execFailed(let e) = outcome else { Issue.record("expected execFailed, got \(outcome)"); return }
         #expect(e.exitCode == 126)
         #expect(e.description == "chalk: root: Permission denied")
@@ -102,7 +102,7 @@ import Glibc
 
     @Test func laterCandidatesAreTriedWhenAnEarlierOneFails() {
         let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/nonexistent/true", "/bin/true"], argv: ["true"]),
-                                            program: "true")
+                                            program: "true", handTerminal: false)
         guard case .started(let w) = outcome else { Issue.record("expected started, got \(outcome)"); return }
         #expect(w.path == "/bin/true", "the candidate that ran")
         var st: Int32 = 0
@@ -111,7 +111,7 @@ import Glibc
     }
 
     @Test func theWorkloadGetsItsOwnProcessGroup() {
-        let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/bin/sleep"], argv: ["sleep", "5"]), program: "sleep")
+        let outcome = WorkloadSpawner.spawn(WorkloadSpec(candidates: ["/bin/sleep"], argv: ["sleep", "5"]), program: "sleep", handTerminal: false)
         guard case .started(let w) = outcome else { Issue.record("expected started, got \(outcome)"); return }
         #expect(getpgid(w.pid) == w.pid)
         kill(w.pid, SIGKILL)
