@@ -44,22 +44,20 @@ done
 echo "(chalk's run includes writing its exec and postexec reports to \$HOME/.local/chalk/chalk.log:"
 echo " with /bin/true the workload is gone before the report, so chalk waits for it, up to exec.report_deadline)"
 
-echo; echo "== 1b. launch-to-workload latency (median of ${START_RUNS:=200} runs; the workload is \`date +%s%N\`)"
-# What the workload feels: from just before the launch to the workload's first output.
-start_latency_us() {
-  local i s w out=()
-  for i in $(seq 1 "$START_RUNS"); do
-    s=$(date +%s%N); w=$("$@" date +%s%N); out+=($(( (w - s) / 1000 )))
-  done
-  printf "%s\n" "${out[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-d_us=$(start_latency_us env --)
-c_us=$(start_latency_us "$CHALK" exec --)
-t_us=$(start_latency_us "$TINI" --)
-awk -v c="$c_us" -v t="$t_us" -v d="$d_us" 'BEGIN {
-  printf "launch to workload: direct %d us, chalk %d us, tini %d us; added: chalk %d us, tini %d us", d, c, t, c - d, t - d
-  if (t - d > 0) printf ", ratio chalk/tini = %.2f", (c - d) / (t - d)
-  printf "\n" }'
+echo; echo "== 1b. launch-to-workload latency (median of ${START_RUNS:=300} runs, Benchmarks/tools/launch.c)"
+# What the workload feels: from fork() in the launcher to the workload's first instruction.
+if CC=$(command -v cc || command -v gcc || command -v clang); then
+  "$CC" -O2 -o "$WORK/launch" Benchmarks/tools/launch.c && "$CC" -O2 -o "$WORK/stamp" Benchmarks/tools/stamp.c
+  d_us=$("$WORK/launch" "$START_RUNS" "$WORK/stamp")
+  c_us=$("$WORK/launch" "$START_RUNS" "$CHALK" exec -- "$WORK/stamp")
+  t_us=$("$WORK/launch" "$START_RUNS" "$TINI" -- "$WORK/stamp")
+  awk -v c="$c_us" -v t="$t_us" -v d="$d_us" 'BEGIN {
+    printf "launch to workload: direct %d us, chalk %d us, tini %d us; added: chalk %d us, tini %d us", d, c, t, c - d, t - d
+    if (t - d > 0) printf ", ratio chalk/tini = %.2f", (c - d) / (t - d)
+    printf "\n" }'
+else
+  echo "(skipped: no C compiler)"
+fi
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 first_child() { local p=$1 c=""; for _ in $(seq 1 500); do c=$(cat "/proc/$p/task/$p/children" 2>/dev/null | awk '{print $1}'); [ -n "$c" ] && break; sleep 0.01; done; echo "$c"; }

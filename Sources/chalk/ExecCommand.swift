@@ -95,7 +95,9 @@ struct ExecCommand: ParsableCommand {
         let info = ExecRunInfo(
             workloadPID: workload.pid, program: program, artifactPath: artifactPath, workloadArgv: argv,
             chalkArgv: CommandLine.arguments, startDirectory: startDirectory, startMillis: startMillis,
-            configFile: parsed.configFile, useEmbeddedConfig: parsed.useEmbeddedConfig,
+            // chalk has moved to `/`: a relative --config-file is relative to the start directory.
+            configFile: parsed.configFile.map { $0.hasPrefix("/") ? $0 : startDirectory + "/" + $0 },
+            useEmbeddedConfig: parsed.useEmbeddedConfig,
             reportTemplate: parsed.reportTemplate, heartbeat: parsed.heartbeat, chalkVersion: ChalkVersion.string)
         let logLevelFromFlag = parsed.logLevel != nil
         let reporter = ExecReporter(info: info, hooks: ExecReporterHooks(
