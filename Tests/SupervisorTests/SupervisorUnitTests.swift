@@ -120,3 +120,21 @@ import Glibc
         #expect(WorkloadStatus(waitStatus: st) == .signaled(SIGKILL))
     }
 }
+
+import CChalkSys
+
+@Suite struct ReleaseMemoryTests {
+    @Test func releaseAndPollTimesOutAndWakesAndCodeRunsOnAfterwards() {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        // Timeout: nothing to read. The process's code was dropped and faults back in.
+        #expect(chalk_release_memory_and_poll(fds[0], 20) == 0)
+        var b: UInt8 = 1
+        #expect(write(fds[1], &b, 1) == 1)
+        #expect(chalk_release_memory_and_poll(fds[0], 1_000) == 1)
+        // Still working after repeated releases (heartbeats call it once per beat).
+        for _ in 0..<20 { _ = chalk_release_memory_and_poll(fds[0], 0) }
+        #expect(SignalNames.parse("TERM") == 15)
+    }
+}
