@@ -48,16 +48,18 @@ let package = Package(
         .target(name: "Marking", dependencies: ["CCrypto", "CZlib", "ChalkLog"], swiftSettings: strict),
         .target(name: "Config", dependencies: ["Marking"], swiftSettings: strict),
         .target(name: "Reporting",
-                dependencies: ["Marking", "Config", "CCurl", "CCrypto", "CBuildInfo", "CChalkSys"],
+                dependencies: ["Marking", "Config", "CCurl", "CCrypto", "CBuildInfo", "CChalkSys", "CZlib", "ChalkLog"],
                 swiftSettings: strict + curlSwiftInclude),
         .target(name: "Operations",
                 dependencies: ["Marking", "Config", "Reporting", "CBuildInfo"],
+                swiftSettings: strict + curlSwiftInclude),
+        .target(name: "Docker", dependencies: ["Marking", "Config", "Reporting", "Operations", "ChalkLog"],
                 swiftSettings: strict + curlSwiftInclude),
         .executableTarget(
             name: "chalk",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Supervisor", "Marking", "Config", "Reporting", "Operations", "CBuildInfo", "CChalkSys", "ChalkLog",
+                "Supervisor", "Marking", "Config", "Reporting", "Operations", "Docker", "CBuildInfo", "CChalkSys", "ChalkLog",
             ],
             swiftSettings: strict + curlSwiftInclude),
 
@@ -69,6 +71,8 @@ let package = Package(
                     swiftSettings: strict + curlSwiftInclude),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "ChalkTestSupport"], swiftSettings: strict),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "ChalkTestSupport"],
+                    swiftSettings: strict + curlSwiftInclude),
+        .testTarget(name: "DockerTests", dependencies: ["Docker", "Marking", "Config", "ChalkTestSupport"],
                     swiftSettings: strict + curlSwiftInclude),
         .testTarget(name: "CLITests", dependencies: ["ChalkTestSupport"], swiftSettings: strict),
     ]

@@ -42,66 +42,60 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Loads the effective configuration: the built-in base config, then the embedded config, then
 /// an external one (spec/config.md §1.6).
 public enum ConfigLoader {
-    /// TEMPORARY (skeleton): returns the hard-coded defaults below until the con4m loader lands.
+    /// Loads and validates the whole stack and returns the typed configuration. Any parse, type or
+    /// validation error in the embedded or external config is thrown as `file:line:col: message`.
     public static func load(_ request: ConfigLoadRequest) throws(ConfigError) -> ChalkConfig {
-        SkeletonDefaults.config()
+        try loadSession(request).config
     }
-}
 
-/// TEMPORARY skeleton defaults so that other modules can work before the con4m base config
-/// lands. The Config module replaces this with the real base config.
-enum SkeletonDefaults {
-    static let markDefault = [
-        "MAGIC", "CHALK_ID", "CHALK_VERSION", "METADATA_ID", "HASH",
-        "DATETIME_WHEN_CHALKED", "TIMESTAMP_WHEN_CHALKED", "CHALK_RAND", "CHALK_PTR", "PLATFORM_WHEN_CHALKED",
-        "INJECTOR_COMMIT_ID", "INJECTOR_PUBLIC_KEY", "ARTIFACT_TYPE", "ORIGIN_URI", "BRANCH", "TAG", "TAG_SIGNED",
-        "COMMIT_ID", "COMMIT_SIGNED", "AUTHOR", "DATE_AUTHORED", "COMMITTER", "DATE_COMMITTED", "COMMIT_MESSAGE",
-        "TAGGER", "DATE_TAGGED", "TAG_MESSAGE", "ARTIFACT_VERSION", "STORE_URI", "PACKAGE_URI", "CODE_OWNERS",
-        "BUILD_ID", "BUILD_UNIQUE_ID", "BUILD_ATTEMPT", "BUILD_COMMIT_ID", "BUILD_URI", "BUILD_API_URI",
-        "BUILD_TRIGGER", "BUILD_CONTACT", "BUILD_ORIGIN_ID", "BUILD_ORIGIN_KEY", "BUILD_ORIGIN_OWNER_ID",
-        "BUILD_ORIGIN_OWNER_KEY", "BUILD_ORIGIN_URI", "BUILD_REF", "BUILD_WORKFLOW_NAME", "BUILD_WORKFLOW_PATH",
-        "BUILD_WORKFLOW_HASH", "OLD_CHALK_METADATA_HASH", "OLD_CHALK_METADATA_ID", "EMBEDDED_CHALK",
-        "EMBEDDED_TMPDIR", "SIGNATURE", "DOCKER_FILE", "DOCKER_LABELS", "DOCKER_ANNOTATIONS", "DOCKER_TAGS",
-        "DOCKER_TARGET", "DOCKER_BASE_IMAGE", "DOCKER_COPY_IMAGES",
-        "$CHALK_CONFIG", "$CHALK_IMPLEMENTATION_NAME", "$CHALK_LOAD_COUNT", "$CHALK_PUBLIC_KEY",
-        "$CHALK_ENCRYPTED_PRIVATE_KEY", "$CHALK_SAVED_COMPONENT_PARAMETERS", "$CHALK_COMPONENT_CACHE", "$CHALK_MEMOIZE",
-    ]
-
-    static let reportCommon = [
-        "_OPERATION", "_DATETIME", "_TIMESTAMP", "_CHALKS", "_UNMARKED", "_OP_ERRORS", "_OP_CHALKER_VERSION",
-        "_OP_CHALKER_COMMIT_ID", "_OP_PLATFORM", "_OP_HOSTNAME", "_OP_CHALK_COUNT", "_OP_UNMARKED_COUNT",
-        "_OP_ARGV", "_OP_CMD_FLAGS", "_ENV", "_OP_HOST_SYSNAME", "_OP_HOST_NODENAME", "_OP_HOST_RELEASE",
-        "_OP_HOST_VERSION", "_OP_HOST_MACHINE", "_EXEC_ID", "_ACTION_ID", "_EXEC_REPORTING_PROBABILITY",
-        "_OP_ARTIFACT_PATH", "_OP_ARTIFACT_TYPE", "_CURRENT_HASH", "_VALIDATED_METADATA", "_VALIDATED_NORMALIZATION",
-        "_VIRTUAL", "_PROCESS_PID", "_PROCESS_PARENT_PID", "_PROCESS_EXE_PATH", "_PROCESS_ARGV", "_PROCESS_CWD",
-        "_PROCESS_UID", "_PROCESS_GID", "_PROCESS_START_TIME", "_PROCESS_STATE", "_INSTANCE_CONTAINER_ID",
-        "_OP_EXIT_CODE", "_OP_REPORTS_DROPPED", "_VALIDATED_SIGNATURE",
-    ]
-
-    static func config() -> ChalkConfig {
-        var c = ChalkConfig()
-        c.markTemplates["mark_default"] = Template(name: "mark_default", keys: markDefault)
-        c.markTemplates["minimal"] = Template(name: "minimal", keys: ["MAGIC", "CHALK_ID", "CHALK_VERSION", "METADATA_ID", "HASH", "DATETIME_WHEN_CHALKED"])
-        let reportKeys = reportCommon + markDefault.filter { !$0.hasPrefix("$") && $0 != "MAGIC" }
-        c.reportTemplates["report_default"] = Template(name: "report_default", keys: reportKeys)
-        c.reportTemplates["insertion_default"] = Template(name: "insertion_default", keys: reportKeys.filter {
-            !["DATETIME_WHEN_CHALKED", "TIMESTAMP_WHEN_CHALKED", "CHALK_PTR"].contains($0) })
-        c.reportTemplates["heartbeat"] = Template(name: "heartbeat", keys: ["METADATA_ID", "CHALK_ID", "_CHALKS", "_OPERATION", "_TIMESTAMP", "_DATETIME", "_ACTION_ID", "_EXEC_ID", "_EXEC_REPORTING_PROBABILITY"])
-        for op in ["insert", "build", "push", "load", "setup"] {
-            c.outconf[op] = OutConf(markTemplate: "mark_default", reportTemplate: "insertion_default")
+    /// Like `load`, and also returns what was loaded (for `chalk config`).
+    public static func loadSession(_ request: ConfigLoadRequest) throws(ConfigError) -> LoadedConfig {
+        let session = try LoadSession(command: request.command, startDirectory: request.startDirectory, trial: false)
+        if request.useEmbeddedConfig, session.boolAttribute("load_embedded_config") ?? true,
+           let src = request.embeddedSource {
+            try session.runUserConfig(source: src, file: LoadSession.embeddedFileName)
         }
-        for op in ["extract", "delete", "exec", "postexec", "env", "dump"] {
-            c.outconf[op] = OutConf(reportTemplate: "report_default")
+        var external: String?
+        if let path = request.configFile {
+            let abs = PathUtil.resolve(path, relativeTo: request.startDirectory)
+            guard let text = FileIO.readText(abs) else {
+                throw ConfigError(file: abs, message: "cannot read the config file given with --config-file: \(readError(abs))")
+            }
+            try session.runUserConfig(source: text, file: abs)
+            external = abs
+        } else if session.boolAttribute("load_external_config") ?? true, let found = session.searchExternalConfig() {
+            guard let text = FileIO.readText(found) else {
+                throw ConfigError(file: found, message: "cannot read the config file: \(readError(found))")
+            }
+            try session.runUserConfig(source: text, file: found)
+            external = found
         }
-        c.outconf["heartbeat"] = OutConf(reportTemplate: "heartbeat")
-        c.sinkConfigs["default_out"] = SinkConfig(name: "default_out", sink: "file", params: ["filename": "~/.local/chalk/chalk.log"])
-        c.subscriptions["report"] = ["default_out"]
-        let orders: [(String, Int64)] = [("MAGIC", 0), ("CHALK_ID", 1), ("CHALK_VERSION", 2), ("TIMESTAMP_WHEN_CHALKED", 3),
-            ("DATE_CHALKED", 4), ("TIME_CHALKED", 5), ("TZ_OFFSET_WHEN_CHALKED", 6), ("DATETIME_WHEN_CHALKED", 7),
-            ("ERR_INFO", Int64.max - 500), ("_ERR_INFO", Int64.max - 500), ("SIGNING", Int64.max - 400),
-            ("METADATA_HASH", Int64.max - 300), ("METADATA_ID", Int64.max - 200), ("SIGNATURE", Int64.max),
-            ("_OP_CHALK_COUNT", Int64.max - 100), ("_OP_UNMARKED_COUNT", Int64.max - 90)]
-        for (k, o) in orders { c.keyspecs[k] = KeySpec(name: k, kind: .chalkTimeArtifact, normalizedOrder: o) }
-        return c
+        var config = try session.typed()
+        config.embeddedConfigSource = request.embeddedSource
+        config.externalConfigPath = external
+        return LoadedConfig(config: config, session: session)
+    }
+
+    /// Validates a candidate config in full as `chalk load` must before embedding it: a fresh
+    /// base config plus the candidate, with subscriptions and logging kept quiet. Throws the
+    /// first problem. `file` names the candidate in messages.
+    public static func validateCandidate(source: String, file: String, command: String = "load",
+                                         startDirectory: String) throws(ConfigError) -> ChalkConfig {
+        let session = try LoadSession(command: command, startDirectory: startDirectory, trial: true)
+        try session.runUserConfig(source: source, file: file)
+        if let problem = session.interp.subscriptionProblems.first { throw problem }
+        return try session.typed()
+    }
+
+    /// The base config's own source text, in load order (for tests and `chalk dump`).
+    public static var baseConfigSource: String { BaseConfig.sources.map(\.text).joined(separator: "\n") }
+
+    /// What `chalk dump` prints when no config is embedded.
+    public static var defaultEmbeddedConfig: String { BaseConfig.defaultEmbeddedConfig }
+
+    private static func readError(_ path: String) -> String {
+        if !FileIO.exists(path) { return "no such file" }
+        if FileIO.isDirectory(path) { return "it is a directory" }
+        return "permission denied or unreadable"
     }
 }

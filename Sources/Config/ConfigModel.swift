@@ -89,6 +89,8 @@ public struct SinkConfig: Sendable, Equatable {
     public var params: ChalkObject
     /// Where it was defined (`file:line:col`), for error messages.
     public var origin: String
+    /// Higher is published first (`priority`, default 0).
+    public var priority: Int = 0
     public init(name: String, sink: String, enabled: Bool = true, filters: [String] = [], params: ChalkObject = [:], origin: String = "") {
         self.name = name; self.sink = sink; self.enabled = enabled; self.filters = filters
         self.params = params; self.origin = origin
@@ -115,6 +117,14 @@ public struct ExecConfig: Sendable, Equatable {
     public var rewriteSignal: [Int32: Int32] = [:]
     public var parentDeathSignal: Int32? = nil
     public var warnReaped = false
+    // Program selection (spec/exec.md §1.3-1.4).
+    public var commandNameFromArgs = true
+    public var defaultArgs: [String] = []
+    public var appendCommandLineArgs = false
+    public var overrideOk = true
+    public var usePath = true
+    /// Delay before the first collection, microseconds (`exec.initial_sleep_time`).
+    public var initialSleepTime: Int64 = 50_000
     public init() {}
 }
 
@@ -131,6 +141,8 @@ public struct ChalkConfig: Sendable {
     /// topic -> sink_config names subscribed to it (after `subscribe`/`unsubscribe`).
     public var subscriptions: [String: [String]] = [:]
     public var exec = ExecConfig()
+    /// The `docker` section (spec/config.md §2.11) plus the root `docker_exe`.
+    public var docker = DockerConfig()
 
     // Artifact discovery (spec/mark-format.md §6).
     public var artifactSearchPath: [String] = ["."]
@@ -148,9 +160,36 @@ public struct ChalkConfig: Sendable {
     public var useReportCache = true
     public var reportCacheLocation = "~/.local/chalk/chalk-report-cache.jsonl"
     public var reportCacheMaxBytes: Int64 = 10_000_000
+    /// `report_cache_lock_timeout_sec`: how long to wait for the cache's lock.
+    public var reportCacheLockTimeoutSec: Int = 15
+    /// `skip_custom_reports`.
+    public var skipCustomReports = false
+    /// `log_search_path`: fallback directories for file and rotating_log sinks.
+    public var logSearchPath: [String] = ["/var/log/chalk/", "~/.log/chalk/", "."]
+    /// `auth_config NAME` sections (fields `auth` = basic|jwt, `username`, `password`, `token`),
+    /// referenced by a post sink's `auth`.
+    public var authConfigs: [String: ChalkObject] = [:]
 
     /// The con4m source of the config embedded in this binary (`$CHALK_CONFIG`), if any.
     public var embeddedConfigSource: String? = nil
+
+    /// Values of keys supplied by the config (keyspec `value` or `callback`, resolved at load):
+    /// users' `X_`/`_X_` keys and settable standard keys such as CHALK_PTR or ARTIFACT_VERSION.
+    /// A key reaches a mark or report when the template in use turns it on.
+    public var customKeys: [String: ChalkValue] = [:]
+    /// The external config file that was loaded (absolute path), if any (`_OP_CONFIG`).
+    public var externalConfigPath: String? = nil
+    /// Compatibility rewrites applied while loading (already logged at info level).
+    public var configNotices: [String] = []
+    /// Threshold for copying log lines into `_OP_ERRORS`/`ERR_INFO` (`chalk_log_level`).
+    public var chalkLogLevel = "error"
+    public var color = false
+    public var forceOutputOnReportingFails = true
+    /// `_ENV`/`INJECTOR_ENV` filtering.
+    public var envAlwaysShow: [String] = ["PATH", "PWD", "XDG_SESSION_TYPE", "USER", "SSH_TTY"]
+    public var envNeverShow: [String] = []
+    public var envRedact: [String] = ["AWS_SECRET_ACCESS_KEY"]
+    public var envDefaultAction = "ignore"
 
     public init() {}
 
@@ -167,5 +206,39 @@ public struct ChalkConfig: Sendable {
     /// Sort order of a key (keyspec `normalized_order`, default 2^62).
     public func order(of key: String) -> Int64 {
         keyspecs[key]?.normalizedOrder ?? KeySpec.defaultOrder
+    }
+}
+
+// MARK: - docker section (added by the docker engineer; the Config module fills it from con4m)
+
+/// The `docker` section (spec/config.md §2.11) and the root attribute `docker_exe` (§2.1).
+/// Defaults are the base config's.
+public struct DockerConfig: Sendable, Equatable {
+    /// Root attribute `docker_exe`: path of the real docker; nil = search PATH.
+    public var dockerExe: String? = nil
+    /// `docker.wrap_entrypoint` (`--wrap`).
+    public var wrapEntrypoint = false
+    /// `docker.wrap_cmd`: wrap a CMD when there is no ENTRYPOINT.
+    public var wrapCmd = true
+    /// `docker.label_prefix`.
+    public var labelPrefix = "run.crashoverride."
+    /// `docker.label_template`: the mark template whose keys become image labels.
+    public var labelTemplate = "chalk_labels"
+    /// `docker.custom_labels`: extra labels (name -> value), in the order written.
+    public var customLabels: [(String, String)] = []
+    /// `docker.report_unwrapped_commands`.
+    public var reportUnwrappedCommands = false
+    /// `docker.report_empty_fields`.
+    public var reportEmptyFields = false
+    /// `docker.additional_env_vars`: `ENV` lines added to marked images.
+    public var additionalEnvVars: [(String, String)] = []
+    public init() {}
+
+    public static func == (a: DockerConfig, b: DockerConfig) -> Bool {
+        a.dockerExe == b.dockerExe && a.wrapEntrypoint == b.wrapEntrypoint && a.wrapCmd == b.wrapCmd
+            && a.labelPrefix == b.labelPrefix && a.labelTemplate == b.labelTemplate
+            && a.customLabels.map { $0.0 + "=" + $0.1 } == b.customLabels.map { $0.0 + "=" + $0.1 }
+            && a.reportUnwrappedCommands == b.reportUnwrappedCommands && a.reportEmptyFields == b.reportEmptyFields
+            && a.additionalEnvVars.map { $0.0 + "=" + $0.1 } == b.additionalEnvVars.map { $0.0 + "=" + $0.1 }
     }
 }

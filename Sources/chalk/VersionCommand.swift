@@ -1,9 +1,17 @@
 import ArgumentParser
+import Operations
 
+/// `chalk version`: this build's version, implementation name and commit.
 struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "(not implemented yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Show chalk's version, implementation and build commit.")
 
     func run() throws {
-        throw ValidationError("chalk version is not implemented yet")
+        print("""
+            chalk version \(ChalkVersion.string)
+            implementation \(ChalkVersion.implementationName)
+            commit \(ChalkVersion.commit)
+            platform \(BuiltinChalkTimeMetadata.platform)
+            """)
     }
 }

@@ -1,0 +1,252 @@
+import ChalkLog
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What the running config may ask about the chalk process (builtins such as `command_name()`).
+struct RunContext {
+    var command: String
+    var commandArgv: [String] = []
+    var startDirectory: String
+    /// True while `chalk load` validates a candidate: no subscriptions or logs leak out.
+    var trial = false
+}
+
+/// A user function defined with `func`.
+struct UserFunction {
+    var params: [String]
+    var body: [Stmt]
+    var file: String
+}
+
+/// Non-local control flow out of a block.
+enum Flow {
+    case normal, breakLoop, continueLoop
+    case returned(CValue)
+}
+
+/// Executes con4m statements into one shared attribute tree (spec/config.md §1.5): all configs of
+/// a run (base, embedded, external) go through the same interpreter, so the last write wins.
+final class Interpreter {
+    let root: SectionNode
+    var globals: [String: CValue] = [:]
+    var functions: [String: UserFunction] = [:]
+    var frames: [[String: CValue]] = []
+    var sectionPath: [String] = []
+    var file = "<builtin>"
+    var context: RunContext
+    /// topic -> sink_config names, in subscription order.
+    var subscriptions: [String: [String]] = [:]
+    var topicOrder: [String] = []
+    /// Nesting of `use` statements, to refuse cycles.
+    var useDepth = 0
+    /// Position of the builtin call being evaluated (for errors raised inside builtins).
+    var callPos = SourcePos(line: 0, column: 0)
+    /// In a trial load (`chalk load`), subscriptions that would fail at run time.
+    var subscriptionProblems: [ConfigError] = []
+
+    /// Bounds that keep a config from hanging chalk.
+    static let maxLoopIterations: UInt64 = 1_000_000
+    static let maxCallDepth = 64
+
+    init(context: RunContext) {
+        self.context = context
+        self.root = SectionNode(name: "", origin: .builtin)
+    }
+
+    func error(_ pos: SourcePos, _ msg: String, suggestion: String? = nil) -> ConfigError {
+        ConfigError(file: file, line: pos.line, column: pos.column, message: msg, suggestion: suggestion)
+    }
+
+    /// Parses and runs one config source.
+    func run(source: String, file: String) throws(ConfigError) {
+        let stmts = try Parser.parse(file: file, source: source)
+        let saved = (self.file, sectionPath)
+        self.file = file
+        sectionPath = []
+        defer { (self.file, sectionPath) = saved }
+        switch try execute(stmts) {
+        case .normal, .returned: break
+        case .breakLoop, .continueLoop: break
+        }
+    }
+
+    // MARK: statements
+
+    func execute(_ stmts: [Stmt]) throws(ConfigError) -> Flow {
+        for s in stmts {
+            let f = try execute(s)
+            if case .normal = f { continue }
+            return f
+        }
+        return .normal
+    }
+
+    private func execute(_ s: Stmt) throws(ConfigError) -> Flow {
+        switch s {
+        case .assign(let path, let locked, let valueExpr, let pos):
+            let v = try evaluate(valueExpr)
+            try assign(sectionPath + path, v, locked: locked, pos: pos)
+        case .varAssign(let names, let valueExpr, let pos):
+            let v = try evaluate(valueExpr)
+            if names.count == 1 {
+                setVariable(names[0], v)
+            } else {
+                guard let items = v.asList, items.count == names.count else {
+                    throw error(pos, "cannot unpack \(v.typeName) into \(names.count) variables: expected a tuple of \(names.count) values")
+                }
+                for (n, x) in zip(names, items) { setVariable(n, x) }
+            }
+        case .section(let kind, let tag, let body, let pos):
+            let origin = Origin(file: file, pos: pos)
+            var node = root.lookup(sectionPath)!
+            if node.field(kind) != nil {
+                throw error(pos, "'\(kind)' is an attribute here, not a section")
+            }
+            node = node.ensureChild(kind, origin: origin)
+            var newPath = sectionPath + [kind]
+            if let tag {
+                node = node.ensureChild(tag, origin: origin)
+                newPath.append(tag)
+            }
+            let saved = sectionPath
+            sectionPath = newPath
+            defer { sectionPath = saved }
+            return try execute(body)
+        case .ifChain(let branches, let otherwise, _):
+            for (cond, body) in branches where try condition(cond) {
+                return try execute(body)
+            }
+            if let otherwise { return try execute(otherwise) }
+        case .forLoop(let variable, let fromExpr, let toExpr, let body, let pos):
+            guard let a = try evaluate(fromExpr).intLike, let b = try evaluate(toExpr).intLike else {
+                throw error(pos, "'for' bounds must be ints")
+            }
+            guard a.magnitude < 1 << 40, b.magnitude < 1 << 40, (a - b).magnitude <= Interpreter.maxLoopIterations else {
+                throw error(pos, "'for \(variable) from \(a) to \(b)' would run more than \(Interpreter.maxLoopIterations) times")
+            }
+            let seq: StrideTo<Int64> = a <= b ? stride(from: a, to: b, by: 1) : stride(from: a - 1, to: b - 1, by: -1)
+            for n in seq {
+                setVariable(variable, .int(n))
+                switch try execute(body) {
+                case .breakLoop: return .normal
+                case .returned(let v): return .returned(v)
+                case .normal, .continueLoop: continue
+                }
+            }
+        case .funcDef(let name, let params, let body, let pos):
+            guard frames.isEmpty, sectionPath.isEmpty else {
+                throw error(pos, "functions can only be defined at the top level of a config")
+            }
+            functions[name] = UserFunction(params: params, body: body, file: file)
+        case .enumDecl(let names, _):
+            for (k, n) in names.enumerated() { globals[n] = .int(Int64(k)) }
+        case .declaration:
+            break
+        case .breakStmt: return .breakLoop
+        case .continueStmt: return .continueLoop
+        case .returnStmt(let e, _):
+            return .returned(try e.map { (x) throws(ConfigError) in try evaluate(x) } ?? .void)
+        case .use(let name, let from, let pos):
+            try runComponent(name: name, from: from, pos: pos)
+        case .parameter(let pos):
+            throw error(pos, "'parameter' blocks (component parameters) are not supported yet")
+        case .expression(let e, _):
+            _ = try evaluate(e)
+        }
+        return .normal
+    }
+
+    private func condition(_ e: Expr) throws(ConfigError) -> Bool {
+        let v = try evaluate(e)
+        guard case .bool(let b) = v else {
+            throw error(e.pos, "a condition must be a bool, found \(v.typeName): use bool(x) or a comparison")
+        }
+        return b
+    }
+
+    func setVariable(_ name: String, _ v: CValue) {
+        if frames.isEmpty { globals[name] = v } else { frames[frames.count - 1][name] = v }
+    }
+
+    /// Sets the attribute at an absolute path, honouring locks (`~`).
+    func assign(_ path: [String], _ v: CValue, locked: Bool, pos: SourcePos) throws(ConfigError) {
+        var node = root
+        for (k, p) in path.dropLast().enumerated() {
+            if node.field(p) != nil {
+                throw error(pos, "'\(path[0...k].joined(separator: "."))' is an attribute, so it cannot hold '\(path[(k + 1)...].joined(separator: "."))'")
+            }
+            node = node.ensureChild(p, origin: Origin(file: file, pos: pos))
+        }
+        let name = path.last!
+        let dotted = path.joined(separator: ".")
+        if node.child(name) != nil {
+            throw error(pos, "'\(dotted)' is a section, not an attribute: expected '\(dotted) { … }' or '\(dotted).FIELD = value'")
+        }
+        if let old = node.field(name), old.locked {
+            if old.value == v { return }
+            throw error(pos, "attribute '\(dotted)' is locked and can't be set (locked at \(old.origin.text))")
+        }
+        node.setField(name, Attribute(value: v, locked: locked, origin: Origin(file: file, pos: pos)))
+    }
+
+    /// `use NAME from "DIR"`: runs DIR/NAME.c4m here (local directories only).
+    private func runComponent(name: String, from: String?, pos: SourcePos) throws(ConfigError) {
+        guard let from else {
+            throw error(pos, "'use \(name)' without 'from' needs a component store, which is not supported yet: expected 'use \(name) from \"DIRECTORY\"'")
+        }
+        if from.hasPrefix("https://") {
+            throw error(pos, "fetching components from https URLs is not supported yet: use a local directory")
+        }
+        guard useDepth < 16 else { throw error(pos, "components nest too deeply (a 'use' cycle?)") }
+        let dir = PathUtil.resolve(from, relativeTo: PathUtil.directory(of: file, fallback: context.startDirectory))
+        let path = PathUtil.join(dir, name.hasSuffix(".c4m") ? name : name + ".c4m")
+        guard let text = FileIO.readText(path) else {
+            throw error(pos, "cannot read component '\(name)' at \(path)")
+        }
+        useDepth += 1
+        defer { useDepth -= 1 }
+        try run(source: text, file: path)
+    }
+
+    // MARK: subscriptions
+
+    /// `subscribe(topic, sink_config)`.
+    func subscribe(_ topic: String, _ sink: String) -> Bool {
+        guard let conf = root.lookup(["sink_config", sink]) else {
+            if context.trial {
+                subscriptionProblems.append(error(callPos, "subscribe(\"\(topic)\", \"\(sink)\"): no sink_config named '\(sink)'",
+                                                  suggestion: Suggest.closest(to: sink, in: root.lookup(["sink_config"])?.childOrder ?? [])))
+            } else {
+                Log.error("subscribe: no sink_config named '\(sink)' (topic '\(topic)')")
+            }
+            return false
+        }
+        if case .bool(false)? = conf.field("enabled")?.value {
+            if !context.trial { Log.warn("subscribe: sink_config '\(sink)' is disabled; not subscribed to '\(topic)'") }
+            return false
+        }
+        if subscriptions[topic] == nil { topicOrder.append(topic); subscriptions[topic] = [] }
+        if !subscriptions[topic]!.contains(sink) { subscriptions[topic]!.append(sink) }
+        return true
+    }
+
+    /// `unsubscribe(topic, sink_config)`.
+    func unsubscribe(_ topic: String, _ sink: String) -> Bool {
+        guard root.lookup(["sink_config", sink]) != nil else {
+            if context.trial {
+                subscriptionProblems.append(error(callPos, "unsubscribe(\"\(topic)\", \"\(sink)\"): no sink_config named '\(sink)'",
+                                                  suggestion: Suggest.closest(to: sink, in: root.lookup(["sink_config"])?.childOrder ?? [])))
+            } else {
+                Log.error("unsubscribe: no sink_config named '\(sink)'")
+            }
+            return false
+        }
+        guard let subs = subscriptions[topic], subs.contains(sink) else { return false }
+        subscriptions[topic] = subs.filter { $0 != sink }
+        return true
+    }
+}

@@ -1,0 +1,33 @@
+/// "Did you mean …?" suggestions by edit distance.
+enum Suggest {
+    /// The closest candidate within a distance that scales with the word's length, if any.
+    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        let w = Array(word.lowercased().unicodeScalars)
+        let limit = max(1, min(3, w.count / 3))
+        var best: (String, Int)?
+        for c in candidates where c != word {
+            let d = distance(w, Array(c.lowercased().unicodeScalars))
+            if d <= limit, best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    /// Levenshtein distance with adjacent transpositions (a swapped pair counts as one edit).
+    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev2 = [Int](repeating: 0, count: b.count + 1)
+        var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { cur[j] = min(cur[j], prev2[j - 2] + 1) }
+            }
+            (prev2, prev, cur) = (prev, cur, prev2)
+        }
+        return prev[b.count]
+    }
+}
