@@ -1,4 +1,6 @@
+import ChalkLog
 import Marking
+import Reporting
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,44 +13,73 @@ struct ExecArtifact: Sendable {
     var currentHash: String?
 }
 
-/// The exec reporter's only calls into the marking code.
-///
-/// TODO(lead): wire these to the marking engineer's API (codec registry scan of one file, the
-/// self-mark reader, and the mark parser for `/chalk.json`). Until then: the type is sniffed
-/// from the file's first bytes, no mark is found (the workload is reported as unmarked), and
-/// chalk's own embedded config is not read.
+/// The exec reporter's calls into the marking code: the codecs for the workload's file, the
+/// mark parser for a container's `/chalk.json`.
 enum ExecMarkReader {
+    /// Files larger than this are hashed but not scanned by the codecs (which need the whole
+    /// file in memory): the reporter must not balloon the supervisor's memory.
+    static let maxScanBytes = 256 << 20
+
     /// The workload file's type, mark and current hash. Never throws: an unreadable file gives
-    /// nil (the report then has the path only).
+    /// nil (the report then has the path only); a file no codec claims is sniffed.
     static func readArtifact(path: String) -> ExecArtifact? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        // Stream the file through SHA-256 in a fixed buffer: constant memory whatever its size.
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let size = Int(st.st_size)
+        // Stream the file through SHA-256 in a fixed buffer; keep the bytes only when the codecs
+        // will look at them.
         var hasher = SHA256()
         var head: [UInt8] = []
+        var whole: [UInt8] = []
+        let keep = size <= maxScanBytes
+        if keep { whole.reserveCapacity(size) }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return nil }
             if n == 0 { break }
             if head.count < 256 { head += buffer[0..<min(n, 256 - head.count)] }
+            if keep { whole += buffer[0..<n] }
             hasher.update(buffer[0..<n])
         }
-        // TODO(lead): replace sniffing with the codec scan (which also yields the mark).
-        return ExecArtifact(artifactType: sniffType(head), mark: nil, currentHash: hasher.finalizeHex())
+        let hash = hasher.finalizeHex()
+        if keep, let claimed = try? CodecRegistry.claim(ArtifactInput(path: path, bytes: whole, mode: UInt32(st.st_mode)),
+                                                           operation: .exec, codecs: CodecRegistry.fileCodecs()) {
+            return ExecArtifact(artifactType: claimed.scan.artifactType, mark: claimed.scan.mark, currentHash: hash)
+        }
+        return ExecArtifact(artifactType: sniffType(head), mark: nil, currentHash: hash)
     }
 
-    /// chalk's own self-mark (CHALK_ID, `$CHALK_CONFIG`), read from /proc/self/exe.
-    /// TODO(lead): wire to the marking engineer's self-mark reader.
-    static func readSelfMark() -> ChalkObject? { nil }
-
     /// The image's `/chalk.json` mark, when chalk runs in a container that has one (RULINGS 6:
-    /// reported as a second `_CHALKS` item). TODO(lead): parse with the marking engineer's mark
-    /// parser, and honour it only inside a container (collectors' container detection).
-    static func readContainerMark() -> ChalkObject? { nil }
+    /// reported as a second `_CHALKS` item). A file that is not a mark is ignored (trace).
+    static func readContainerMark(environment: [String: String]) -> ChalkObject? {
+        guard ContainerDetection.inContainer(environment: environment) else { return nil }
+        let fd = open("/chalk.json", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count < 16 << 20 {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            bytes += buffer[0..<n]
+        }
+        guard let parsed = try? MarkParser.parseObject(bytes) else {
+            Log.trace("/chalk.json: not a chalk mark; ignored")
+            return nil
+        }
+        var item = parsed.object
+        item["MAGIC"] = nil
+        item["_OP_ARTIFACT_PATH"] = .string("/chalk.json")
+        item["_OP_ARTIFACT_TYPE"] = .string(ContainerDetection.dockerContainerID() == nil ? "Docker Image" : "Docker Container")
+        return item
+    }
 
-    /// A type name from the first bytes, as the codecs would name it.
+    /// A type name from the first bytes, for files no codec claims.
     static func sniffType(_ head: [UInt8]) -> String {
         if head.starts(with: [0x7f, 0x45, 0x4c, 0x46]) { return "ELF" }
         if head.starts(with: [0x23, 0x21]) {  // "#!": the interpreter's name (spec/mark-format.md §1.2)

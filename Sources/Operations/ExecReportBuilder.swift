@@ -18,9 +18,10 @@ struct ExecReportBuilder: Sendable {
     let marked: Bool
     /// The image's `/chalk.json` mark, a second `_CHALKS` item (RULINGS 6).
     let containerMark: ChalkObject?
+    let collectors: ExecCollectors
 
-    init(info: ExecRunInfo, execID: String, probability: Int64) {
-        self.info = info; self.execID = execID; self.probability = probability
+    init(info: ExecRunInfo, execID: String, probability: Int64, collectors: ExecCollectors) {
+        self.info = info; self.execID = execID; self.probability = probability; self.collectors = collectors
         let scanned = ExecMarkReader.readArtifact(path: info.artifactPath)
         var a = ChalkObject()
         if let mark = scanned?.mark {
@@ -31,16 +32,15 @@ struct ExecReportBuilder: Sendable {
         a.setIfNotEmpty("_CURRENT_HASH", scanned?.currentHash.map { .string($0) })
         artifact = a
         marked = scanned?.mark != nil
-        containerMark = ExecMarkReader.readContainerMark()
+        containerMark = ExecMarkReader.readContainerMark(environment: collectors.collector.context.environment)
     }
 
     /// The primary `exec` report.
     func execReport() -> CollectedRun {
-        var host = commonHost(operation: "exec", millis: info.startMillis)
-        host["_OP_ARGV"] = .array(info.chalkArgv.map { .string($0) })
-        host.merge(ExecCollectors.hostKeys(chalkVersion: info.chalkVersion))
+        var host = collectors.hostKeys()
+        host.merge(commonHost(operation: "exec", millis: info.startMillis))
         var item = artifact
-        item.merge(ExecCollectors.processKeys(pid: info.workloadPID, argv: info.workloadArgv))
+        item.merge(collectors.processKeys(path: info.artifactPath, pid: info.workloadPID, argv: info.workloadArgv))
         var chalks = [item]
         if let containerMark { chalks.append(containerMark) }
         host["_OP_CHALK_COUNT"] = .int(Int64((marked ? 1 : 0) + (containerMark == nil ? 0 : 1)))
@@ -50,20 +50,21 @@ struct ExecReportBuilder: Sendable {
 
     /// A `heartbeat` report: the same artifact object, a fresh timestamp and action id.
     func heartbeatReport(count: Int64) -> CollectedRun {
-        var host = commonHost(operation: "heartbeat", millis: ExecClock.wallMillis())
+        var host = collectors.hostKeys()
+        host.merge(commonHost(operation: "heartbeat", millis: ExecClock.wallMillis()))
         host["_HEARTBEAT_COUNT"] = .int(count)
         host["_SINCE_TIMESTAMP"] = .int(ExecClock.wallMillis() - info.startMillis)
         var item = artifact
-        item.merge(ExecCollectors.processKeys(pid: info.workloadPID, argv: info.workloadArgv))
+        item.merge(collectors.processKeys(path: info.artifactPath, pid: info.workloadPID, argv: info.workloadArgv))
         return CollectedRun(operation: "heartbeat", host: host, chalks: [item],
                             unmarked: marked ? [] : [info.artifactPath])
     }
 
     /// The `postexec` report (RULINGS 4): `_OP_EXIT_CODE` is chalk's own exit code.
     func postexecReport(exitCode: Int32) -> CollectedRun {
-        var host = commonHost(operation: "postexec", millis: ExecClock.wallMillis())
+        var host = collectors.hostKeys()
+        host.merge(commonHost(operation: "postexec", millis: ExecClock.wallMillis()))
         host["_OP_EXIT_CODE"] = .int(Int64(exitCode))
-        host.merge(ExecCollectors.hostKeys(chalkVersion: info.chalkVersion))
         return CollectedRun(operation: "postexec", host: host)
     }
 

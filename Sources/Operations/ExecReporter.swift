@@ -24,7 +24,7 @@ public final class ExecReporter: Sendable {
     private let info: ExecRunInfo
     private let hooks: ExecReporterHooks
     private let configSource: ConfigSource
-    private let publish: Publish
+    private let publish: Publish?
     private let done = Atomic<Bool>(false)
     /// The workload's final exit code once it has exited; `Int64.min` while it runs.
     private let exitCode = Atomic<Int64>(Int64.min)
@@ -37,7 +37,7 @@ public final class ExecReporter: Sendable {
     public init(info: ExecRunInfo, hooks: ExecReporterHooks, configSource: ConfigSource = .loader,
                 publish: Publish? = nil) {
         self.info = info; self.hooks = hooks; self.configSource = configSource
-        self.publish = publish ?? { ExecReportPublisher.publish($0, config: $1, templateOverride: $2) }
+        self.publish = publish
         var fds: [Int32] = [-1, -1]
         // No further process is spawned after the reporter exists, so pipe + fcntl can't leak.
         if pipe(&fds) == 0 {
@@ -84,7 +84,7 @@ public final class ExecReporter: Sendable {
         if case .fixed(let c) = configSource { return c }
         return try ConfigLoader.load(ConfigLoadRequest(
                 configFile: info.configFile, useEmbeddedConfig: info.useEmbeddedConfig,
-                embeddedSource: ExecMarkReader.readSelfMark()?["$CHALK_CONFIG"]?.stringValue,
+                embeddedSource: info.useEmbeddedConfig ? hooks.embeddedConfig?() : nil,
                 command: "exec", startDirectory: info.startDirectory))
     }
 
@@ -98,9 +98,9 @@ public final class ExecReporter: Sendable {
             hooks.releaseMemory()
             return
         }
-        let builder = ExecReportBuilder(info: info, execID: ExecClock.randomHex64(),
-                                        probability: ExecSampling.reported(p))
-        publish(builder.execReport(), config, info.reportTemplate)
+        let builder = ExecReportBuilder(info: info, execID: SystemFacts.execID, probability: ExecSampling.reported(p),
+                                        collectors: ExecCollectors(config: config, info: info))
+        send(builder.execReport(), config, info.reportTemplate)
         if hooks.releaseAndPoll == nil { hooks.releaseMemory() }
 
         let heartbeat = info.heartbeat ?? config.exec.heartbeatRun
@@ -109,15 +109,24 @@ public final class ExecReporter: Sendable {
         while true {
             if let code = exitedCode() {
                 if config.exec.postexecRun {
-                    publish(builder.postexecReport(exitCode: code), config, nil)
+                    send(builder.postexecReport(exitCode: code), config, nil)
                 }
                 return
             }
             if waitForExit(timeoutMillis: heartbeat ? rateMillis : -1) { continue }
             beats += 1
-            publish(builder.heartbeatReport(count: beats), config, nil)
+            send(builder.heartbeatReport(count: beats), config, nil)
             if hooks.releaseAndPoll == nil { hooks.releaseMemory() }
         }
+    }
+
+    /// Sends one report: through the test's capture, or to Reporting. The final (postexec) send
+    /// is bounded by the report deadline; the others by the sinks' own timeouts.
+    private func send(_ run: CollectedRun, _ config: ChalkConfig, _ template: String?) {
+        if let publish { publish(run, config, template); return }
+        let bound: Int64? = run.operation == "postexec" ? deadline.load(ordering: .relaxed) : nil
+        ExecReportPublisher.publish(run, config: config, templateOverride: template, deadlineMillis: bound,
+                                    chalkVersion: info.chalkVersion)
     }
 
     private func exitedCode() -> Int32? {

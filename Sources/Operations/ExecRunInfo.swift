@@ -48,11 +48,14 @@ public struct ExecReporterHooks: Sendable {
     /// The reporter's idle wait: give memory back, then `poll(fd, POLLIN, timeoutMillis)` and
     /// return poll's result. nil: plain poll, no release.
     public var releaseAndPoll: (@Sendable (_ fd: Int32, _ timeoutMillis: Int32) -> Int32)?
+    /// The config embedded in chalk's own self-mark (`$CHALK_CONFIG`), read after the spawn.
+    public var embeddedConfig: (@Sendable () -> String?)?
 
     public init(configLoaded: @escaping @Sendable (ChalkConfig) -> Void, finished: @escaping @Sendable () -> Void,
                 releaseMemory: @escaping @Sendable () -> Void,
-                releaseAndPoll: (@Sendable (_ fd: Int32, _ timeoutMillis: Int32) -> Int32)? = nil) {
+                releaseAndPoll: (@Sendable (_ fd: Int32, _ timeoutMillis: Int32) -> Int32)? = nil,
+                embeddedConfig: (@Sendable () -> String?)? = nil) {
         self.configLoaded = configLoaded; self.finished = finished; self.releaseMemory = releaseMemory
-        self.releaseAndPoll = releaseAndPoll
+        self.releaseAndPoll = releaseAndPoll; self.embeddedConfig = embeddedConfig
     }
 }

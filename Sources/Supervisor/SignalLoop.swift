@@ -11,7 +11,8 @@ public struct SignalLoopHooks: Sendable {
     public var workloadExited: @Sendable (WorkloadStatus) -> Void
     /// True when the reporter has nothing more to send (finished, not sampled, or never started).
     public var reporterFinished: @Sendable () -> Bool
-    /// How long (milliseconds) chalk may wait for the reporter after the workload exits.
+    /// How long (milliseconds) chalk may wait for the reporter after the workload exits. Read
+    /// again after every wake-up (the reporter wakes the loop when the config has loaded).
     public var reportDeadlineMillis: @Sendable () -> Int64
 
     public init(workloadExited: @escaping @Sendable (WorkloadStatus) -> Void = { _ in },
@@ -29,7 +30,9 @@ public struct SignalLoopHooks: Sendable {
 public enum SignalLoop {
     public static func run(_ workload: Workload, options: LiveSupervisorOptions, hooks: SignalLoopHooks) -> WorkloadStatus {
         var status: WorkloadStatus?
-        var deadline: Int64 = 0
+        // When the workload exited; the deadline is re-read on every wake-up, because the
+        // config (and its exec.report_deadline) may arrive after the workload has exited.
+        var exitedAt: Int64 = 0
         var appliedDeathSignal: Int32? = nil
         // Signals are read from a signalfd (they stay blocked throughout); without one (an old
         // kernel or a seccomp filter), rt_sigtimedwait does the same job.
@@ -38,7 +41,7 @@ public enum SignalLoop {
             var timeout: Int = -1
             if let status {
                 if hooks.reporterFinished() { return status }
-                let left = deadline - monotonicMillis()
+                let left = exitedAt + max(0, hooks.reportDeadlineMillis()) - monotonicMillis()
                 if left <= 0 {
                     Log.trace("report deadline reached; exiting without waiting for the reporter")
                     return status
@@ -60,7 +63,7 @@ public enum SignalLoop {
                     WorkloadSpawner.reclaimTerminal(workload)
                     if options.current.signalGroup { _ = kill(-workload.pid, SIGTERM) }
                     hooks.workloadExited(s)
-                    deadline = monotonicMillis() + max(0, hooks.reportDeadlineMillis())
+                    exitedAt = monotonicMillis()
                 } else if status != nil {
                     _ = reapAll(workload, options: options.current)
                 }

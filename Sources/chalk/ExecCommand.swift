@@ -117,7 +117,8 @@ struct ExecCommand: ParsableCommand {
             },
             finished: { waker.wake() },
             releaseMemory: { chalk_release_memory() },
-            releaseAndPoll: { fd, timeout in chalk_release_memory_and_poll(fd, timeout) }))
+            releaseAndPoll: { fd, timeout in chalk_release_memory_and_poll(fd, timeout) },
+            embeddedConfig: { SelfConfig.embeddedSource(in: SelfMark.read()) }))
         let started = BackgroundThread.start { reporter.run() }
         SignalMask.blockAll()  // glibc's pthread_create restores a mask without 32 and 33
         if !started { Log.trace("exec: reporter thread not started; running without reports") }

@@ -8,6 +8,27 @@ import Glibc
 /// The reports `chalk exec` writes (through the default file sink, ~/.local/chalk/chalk.log),
 /// and fail-open behaviour when reporting can't work.
 @Suite struct ExecReportTests {
+    /// A config for report tests: `_OP_EXIT_CODE` on in report_default (the postexec report's
+    /// template; the base template leaves it off as Chalk's does) and a report deadline long
+    /// enough for a loaded machine, so that a fast workload's reports are always complete.
+    static func reportConfig(in dir: URL) -> String {
+        ExecTest.write("""
+            report_template report_default {
+              key._OP_EXIT_CODE.use = true
+            }
+            exec {
+              report_deadline: <<5 sec>>
+            }
+            """, to: dir, name: "report-test.c4m")
+    }
+
+    /// `chalk exec` with the report-test config (unless the arguments bring their own).
+    func runWithConfig(_ args: [String], home: URL, extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
+        var a = args
+        if a.first == "exec" { a.insert(contentsOf: ["--config-file", Self.reportConfig(in: home)], at: 1) }
+        return try run(a, home: home, extra: extra)
+    }
+
     func run(_ args: [String], home: URL, extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
         // Through the signal-state helper when there is one: a test runner thread's blocked mask
         // would otherwise be inherited (and faithfully passed on) by chalk.
@@ -23,7 +44,7 @@ import Glibc
     @Test func execAndPostexecReportsForAShortWorkload() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try run(["exec", "--", "sh", "-c", "exit 3"], home: home)
+        let r = try runWithConfig(["exec", "--", "sh", "-c", "exit 3"], home: home)
         #expect(r.status == 3)
         #expect(r.stdout.isEmpty && r.stderr.isEmpty)
         let reports = ExecTest.reports(home: home)
@@ -54,7 +75,7 @@ import Glibc
         // The first `tool` on PATH is executable but not a program (ENOEXEC); the second runs.
         _ = ExecTest.write("\u{1}\u{2}not a program", to: a, name: "tool", mode: 0o755)
         let real = ExecTest.write("#!/bin/sh\necho second\n", to: b, name: "tool", mode: 0o755)
-        let r = try run(["exec", "tool"], home: home, extra: ["PATH": "\(a.path):\(b.path):/usr/bin:/bin"])
+        let r = try runWithConfig(["exec", "tool"], home: home, extra: ["PATH": "\(a.path):\(b.path):/usr/bin:/bin"])
         #expect(r.status == 0)
         #expect(r.stdout == "second\n")
         let item = (ExecTest.reports(home: home).first?["_CHALKS"] as? [[String: Any]])?.first
@@ -65,7 +86,7 @@ import Glibc
     @Test func reportForASignalledWorkloadCarries128PlusN() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try run(["exec", "sh", "-c", "kill -TERM $$"], home: home)
+        let r = try runWithConfig(["exec", "sh", "-c", "kill -TERM $$"], home: home)
         #expect(r.status == 143)
         #expect(ExecTest.reports(home: home).last?["_OP_EXIT_CODE"] as? Int == 143)
     }
@@ -77,7 +98,11 @@ import Glibc
             let r = try run(["exec", "sh", "-c", "echo out; echo err >&2; exit 5"], home: home, extra: ["HOME": badHome])
             #expect(r.status == 5, "HOME=\(badHome)")
             #expect(r.stdout == "out\n")
-            #expect(r.stderr == "err\n", "nothing from chalk at the default level: \(r.stderr)")
+            // chalk's own part is silent; the only lines allowed are the report cache's "lost"
+            // errors (RULINGS 15 puts them at error level; see the report to the lead).
+            let chalkLines = r.stderr.split(separator: "\n").filter { $0 != "err" && !$0.contains("report cache unavailable") }
+            #expect(chalkLines.isEmpty, "HOME=\(badHome): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("err\n"))
         }
     }
 
@@ -121,7 +146,7 @@ import Glibc
     @Test func reportTemplateFlagIsAcceptedAndTheWorkloadRuns() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try run(["exec", "--report-template", "report_default", "--heartbeat", "true"], home: home)
+        let r = try runWithConfig(["exec", "--report-template", "report_default", "--heartbeat", "true"], home: home)
         #expect(r.status == 0)
         #expect(ExecTest.reports(home: home).first?["_OPERATION"] as? String == "exec")
     }
@@ -136,11 +161,11 @@ struct ExecSampledReportTests {
     func samplingProbability(p: Int) throws {
         let home = try TestSupport.makeTempDir("exec-sample")
         defer { TestSupport.removeTree(home) }
-        let cfg = ExecTest.write("exec {\n  reporting_probability: \(p)\n}\n", to: home, name: "p.c4m")
+        let cfg = ExecTest.write("exec {\n  reporting_probability: \(p)\n  report_deadline: <<5 sec>>\n}\n", to: home, name: "p.c4m")
         let runs = 40
         for _ in 0..<runs {
             let r = try TestSupport.run(ExecTest.chalk, ["exec", "--config-file", cfg, "true"],
-                                        environment: ExecTest.environment(home: home), timeout: 60)
+                                        environment: ExecTest.environment(home: home), cwd: home, timeout: 60)
             #expect(r.status == 0)
         }
         let execs = ExecTest.reports(home: home).filter { $0["_OPERATION"] as? String == "exec" }
@@ -155,9 +180,19 @@ struct ExecSampledReportTests {
     @Test func heartbeatsWithFlatMemory() throws {
         let home = try TestSupport.makeTempDir("exec-heartbeat")
         defer { TestSupport.removeTree(home) }
-        let cfg = ExecTest.write("exec {\n  heartbeat {\n    run: true\n    rate: <<100 msecs>>\n  }\n}\n", to: home, name: "hb.c4m")
-        let p = try LiveProcess(ExecTest.chalk, ["exec", "--config-file", cfg, "sh", "-c", "echo ready; exec sleep 100"],
-                                environment: ExecTest.environment(home: home))
+        let cfg = ExecTest.write("""
+            exec {
+              heartbeat {
+                run: true
+                rate: <<100 msecs>>
+              }
+            }
+            report_template heartbeat {
+              key._HEARTBEAT_COUNT.use = true
+            }
+            """, to: home, name: "hb.c4m")
+        let (exe, argv) = SignalStateHelper.wrap([ExecTest.chalk, "exec", "--config-file", cfg, "sh", "-c", "echo ready; exec sleep 100"])
+        let p = try LiveProcess(exe, argv, environment: ExecTest.environment(home: home), cwd: home.path)
         #expect(p.waitFor("ready"))
         func rssKB() -> Int {
             let s = (try? String(contentsOfFile: "/proc/\(p.pid)/status", encoding: .utf8)) ?? ""

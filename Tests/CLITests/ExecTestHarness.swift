@@ -166,6 +166,15 @@ enum ExecTest {
         return result
     }
 
+    /// Puts a user config in HOME (`~/.config/chalk/chalk.c4m`, on chalk's config path) with a
+    /// report deadline long enough for a loaded test machine, for tests that check the reports
+    /// of a workload that exits at once.
+    static func writeGenerousDeadlineConfig(home: URL) {
+        let dir = home.appendingPathComponent(".config/chalk")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        _ = write("exec {\n  report_deadline: <<5 sec>>\n}\n", to: dir, name: "chalk.c4m")
+    }
+
     /// Writes a file and returns its path.
     static func write(_ text: String, to dir: URL, name: String, mode: Int = 0o644) -> String {
         let url = dir.appendingPathComponent(name)
