@@ -74,38 +74,21 @@ struct ExecReportBuilder: Sendable {
         h["_EXEC_ID"] = .string(execID)
         h["_EXEC_REPORTING_PROBABILITY"] = .int(probability)
         h["_TIMESTAMP"] = .int(millis)
-        h["_DATETIME"] = .string(ExecClock.isoDateTime(millis: millis))
-        h["_ACTION_ID"] = .string(ExecClock.randomHex64())
+        let time = OperationTime(milliseconds: millis)
+        h["_DATETIME"] = .string(time.dateTime)
+        h["_DATE"] = .string(time.date)
+        h["_TIME"] = .string(time.time)
+        h["_ACTION_ID"] = .string(SystemFacts.randomHex64())
         return h
     }
 }
 
-/// Time and random identifiers for exec reports (no Foundation).
+/// The wall clock for exec (read before the spawn, so kept to one clock_gettime).
 public enum ExecClock {
     /// Wall clock, milliseconds since the epoch.
     public static func wallMillis() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    /// `2026-11-30T08:07:15.123+00:00` in local time.
-    static func isoDateTime(millis: Int64) -> String {
-        var t = time_t(millis / 1000)
-        var tm = tm()
-        localtime_r(&t, &tm)
-        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let off = tm.tm_gmtoff / 60
-        let sign = off < 0 ? "-" : "+"
-        return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2))T"
-            + "\(pad(Int(tm.tm_hour), 2)):\(pad(Int(tm.tm_min), 2)):\(pad(Int(tm.tm_sec), 2)).\(pad(Int(millis % 1000), 3))"
-            + "\(sign)\(pad(abs(off) / 60, 2)):\(pad(abs(off) % 60, 2))"
-    }
-
-    /// 16 lower-case hex digits from the system CSPRNG (`_EXEC_ID`, `_ACTION_ID`).
-    public static func randomHex64() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let s = String(rng.next() as UInt64, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
     }
 }

@@ -57,6 +57,9 @@ struct ExecCommand: ParsableCommand {
 
         if let pds = parsed.parentDeathSignal { ParentDeath.request(pds) }
         if parsed.subreaper || getenv("CHALK_SUBREAPER") != nil { ProcessRole.becomeSubreaper() }
+        // With the level from the command line the warning comes at once (one prctl); otherwise
+        // when the config has set the level.
+        if parsed.logLevel != nil { ProcessRole.warnIfNotReaping() }
 
         let candidates: [String]
         switch ProgramResolver.resolve(program, path: getenv("PATH").map { String(cString: $0) },
@@ -109,7 +112,7 @@ struct ExecCommand: ParsableCommand {
                     signalGroup: config.exec.signalGroup, remapExit: Set(config.exec.remapExit),
                     rewriteSignal: config.exec.rewriteSignal, warnReaped: config.exec.warnReaped,
                     parentDeathSignal: config.exec.parentDeathSignal))
-                ProcessRole.warnIfNotReaping()
+                if !logLevelFromFlag { ProcessRole.warnIfNotReaping() }
                 if config.exec.chalkAsParent {
                     Log.info("exec.chalk_as_parent is accepted and ignored: chalk always stays the parent of the workload")
                 }

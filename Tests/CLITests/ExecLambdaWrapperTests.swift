@@ -31,6 +31,7 @@ struct ExecLambdaWrapperTests {
             #!/bin/sh
             for a in "$@"; do echo "arg=[$a]"; done
             echo "function=$AWS_LAMBDA_FUNCTION_NAME"
+            sleep 0.3
             exit ${RUNTIME_EXIT:-0}
             """, to: dir, name: "bootstrap", mode: 0o755)
         ExecTest.writeGenerousDeadlineConfig(home: dir)

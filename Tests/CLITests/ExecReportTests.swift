@@ -44,7 +44,9 @@ import Glibc
     @Test func execAndPostexecReportsForAShortWorkload() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try runWithConfig(["exec", "--", "sh", "-c", "exit 3"], home: home)
+        // (The workloads in these tests live 0.3 s: long enough for the config, with its 5 s
+        // report deadline, to load first on a loaded machine.)
+        let r = try runWithConfig(["exec", "--", "sh", "-c", "sleep 0.3; exit 3"], home: home)
         #expect(r.status == 3)
         #expect(r.stdout.isEmpty && r.stderr.isEmpty)
         let reports = ExecTest.reports(home: home)
@@ -63,7 +65,7 @@ import Glibc
         #expect(item["_OP_ARTIFACT_TYPE"] as? String == "ELF")
         #expect(item["_CURRENT_HASH"] as? String == Self.sha256(shPath))
         #expect((item["_PROCESS_PID"] as? Int ?? 0) > 0)
-        #expect(item["_PROCESS_ARGV"] as? [String] == ["sh", "-c", "exit 3"])
+        #expect(item["_PROCESS_ARGV"] as? [String] == ["sh", "-c", "sleep 0.3; exit 3"])
         #expect(exec["_UNMARKED"] as? [String] == [shPath], "an unmarked workload is listed in _UNMARKED")
     }
 
@@ -74,7 +76,7 @@ import Glibc
         for d in [a, b] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
         // The first `tool` on PATH is executable but not a program (ENOEXEC); the second runs.
         _ = ExecTest.write("\u{1}\u{2}not a program", to: a, name: "tool", mode: 0o755)
-        let real = ExecTest.write("#!/bin/sh\necho second\n", to: b, name: "tool", mode: 0o755)
+        let real = ExecTest.write("#!/bin/sh\necho second\nsleep 0.3\n", to: b, name: "tool", mode: 0o755)
         let r = try runWithConfig(["exec", "tool"], home: home, extra: ["PATH": "\(a.path):\(b.path):/usr/bin:/bin"])
         #expect(r.status == 0)
         #expect(r.stdout == "second\n")
@@ -86,7 +88,7 @@ import Glibc
     @Test func reportForASignalledWorkloadCarries128PlusN() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try runWithConfig(["exec", "sh", "-c", "kill -TERM $$"], home: home)
+        let r = try runWithConfig(["exec", "sh", "-c", "sleep 0.3; kill -TERM $$"], home: home)
         #expect(r.status == 143)
         #expect(ExecTest.reports(home: home).last?["_OP_EXIT_CODE"] as? Int == 143)
     }
@@ -146,7 +148,7 @@ import Glibc
     @Test func reportTemplateFlagIsAcceptedAndTheWorkloadRuns() throws {
         let home = try TestSupport.makeTempDir("exec-report")
         defer { TestSupport.removeTree(home) }
-        let r = try runWithConfig(["exec", "--report-template", "report_default", "--heartbeat", "true"], home: home)
+        let r = try runWithConfig(["exec", "--report-template", "report_default", "--heartbeat", "sleep", "0.3"], home: home)
         #expect(r.status == 0)
         #expect(ExecTest.reports(home: home).first?["_OPERATION"] as? String == "exec")
     }
@@ -164,7 +166,10 @@ struct ExecSampledReportTests {
         let cfg = ExecTest.write("exec {\n  reporting_probability: \(p)\n  report_deadline: <<5 sec>>\n}\n", to: home, name: "p.c4m")
         let runs = 40
         for _ in 0..<runs {
-            let r = try TestSupport.run(ExecTest.chalk, ["exec", "--config-file", cfg, "true"],
+            // The workload lives half a second, so that the config (and its 5 s report deadline)
+            // has loaded before it exits even on a loaded machine; before that, chalk would only
+            // wait the default 300 ms, and a lost report would look like an unsampled run.
+            let r = try TestSupport.run(ExecTest.chalk, ["exec", "--config-file", cfg, "sleep", "0.5"],
                                         environment: ExecTest.environment(home: home), cwd: home, timeout: 60)
             #expect(r.status == 0)
         }
