@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CChalkSys.h"
 #include <sys/prctl.h>
 

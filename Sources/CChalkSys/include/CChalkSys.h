@@ -1,9 +1,84 @@
 #ifndef CHALK_CCHALKSYS_H
 #define CHALK_CCHALKSYS_H
 #include <sys/types.h>
-/// Small wrappers for Linux calls that don't import into Swift (prctl, syscall numbers).
-/// The supervisor's C helpers (spawn child path, signal restore) are added here by its owner.
+#include <stdint.h>
+
+/// Small wrappers for Linux calls that don't import into Swift (prctl, raw syscalls), and the
+/// supervisor's post-fork child path, which must never run Swift code (STYLE.md 3).
+
+// ---- prctl ---------------------------------------------------------------------------------
 int chalk_set_child_subreaper(int on);
 int chalk_get_child_subreaper(int *out);
 int chalk_set_pdeathsig(int sig);
+
+// ---- signals ---------------------------------------------------------------------------------
+/// The signal mask chalk was started with, as the kernel's 64-bit set (bit N-1 = signal N).
+/// Captured by a constructor before main() and before the Swift runtime can change anything.
+uint64_t chalk_inherited_sigmask(void);
+/// The signals chalk inherited as SIG_IGN (bit N-1 = signal N), captured with the mask.
+uint64_t chalk_inherited_ignored(void);
+/// The signals whose disposition is SIG_IGN now (bit N-1 = signal N).
+uint64_t chalk_current_ignored(void);
+/// Blocks every signal in the calling thread with the raw syscall, including the two real-time
+/// signals glibc reserves for itself (32, 33) and refuses to block. Returns 0 or -1/errno.
+int chalk_block_all_signals(void);
+/// A signalfd for every signal (close-on-exec, non-blocking), or -1. Reading signals from it
+/// keeps them blocked all the time, unlike sigtimedwait, which unblocks the waited-for set
+/// while it sleeps (so /proc shows the loop's thread with an empty SigBlk).
+int chalk_signalfd_open(void);
+/// Waits up to timeout_ms (negative: forever) for any signal, on sfd (from chalk_signalfd_open),
+/// or with rt_sigtimedwait when sfd < 0. Returns the signal number, or 0 on timeout, or
+/// -1/errno. *sender_pid and *code come from the siginfo.
+int chalk_wait_signal(int sfd, long timeout_ms, pid_t *sender_pid, int *code);
+/// The calling thread's kernel id.
+pid_t chalk_gettid(void);
+/// Sends sig to one thread of this process (used by the reporter to wake the signal loop).
+int chalk_tgkill(pid_t tid, int sig);
+
+// ---- spawning ---------------------------------------------------------------------------------
+/// What chalk_spawn runs. `paths` are tried in order with execve (PATH candidates); argv[0] is
+/// passed as given. envp NULL means the current environment.
+typedef struct {
+    const char *const *paths;
+    int path_count;
+    char *const *argv;
+    char *const *envp;
+    /// NULL: the child keeps chalk's working directory.
+    const char *cwd;
+    /// Put the child in its own process group.
+    int new_process_group;
+    /// >= 0: make the child's group the foreground group of this terminal.
+    int tty_fd;
+} chalk_spawn_attr;
+
+/// Result codes of chalk_spawn.
+enum {
+    CHALK_SPAWN_OK = 0,
+    /// The child could not exec any path: *err is the errno of the first failure, *failed the index.
+    CHALK_SPAWN_EXEC_FAILED = 1,
+    /// chalk could not set up the child (pipe, fork): *err is the errno.
+    CHALK_SPAWN_SETUP_FAILED = 2,
+};
+
+/// Forks and execs. The child: own process group, terminal handoff, the inherited ignored
+/// dispositions restored (everything else SIG_DFL), the inherited signal mask restored, optional
+/// chdir, then execve of each path in turn. Exec errors come back through a CLOEXEC pipe, so on
+/// CHALK_SPAWN_OK the program is running, and *failed holds the index of the path it runs.
+int chalk_spawn(const chalk_spawn_attr *attr, pid_t *pid, int *err, int *failed);
+
+/// Fail-open path: restores the inherited signal state in this process and execs each path in
+/// turn. Returns only if all fail (*failed = index of the first failure, errno of that failure).
+int chalk_exec_direct(const chalk_spawn_attr *attr, int *failed);
+
+// ---- memory ---------------------------------------------------------------------------------
+/// Gives freed heap memory back to the kernel (glibc malloc_trim(0)).
+void chalk_malloc_trim(void);
+/// malloc_trim, and drops the page-table entries of chalk's own (read-only, executable) code
+/// mapping: after the exec report the supervisor runs a few pages of code at most, which fault
+/// back in from the page cache. Lowers the idle supervisor's RSS (RULINGS 12).
+void chalk_release_memory(void);
+/// chalk_release_memory, then poll(fd, POLLIN, timeout_ms): the reporter's idle wait. Releasing
+/// right before sleeping keeps the code that runs afterwards (and faults back in) to a minimum.
+int chalk_release_memory_and_poll(int fd, int timeout_ms);
+
 #endif

@@ -1,0 +1,41 @@
+import Config
+import Marking
+import Reporting
+
+/// The exec reporter's calls into the collectors (Reporting/Collectors): one `Collector` per run,
+/// so cloud, Kubernetes and Lambda look-ups happen at most once and heartbeats reuse them.
+struct ExecCollectors: Sendable {
+    let collector: Collector
+
+    /// Builds the run's collector. Only keys the exec, heartbeat and postexec templates (and the
+    /// custom reports that fire for them) use are asked for where a collector has costly work.
+    init(config: ChalkConfig, info: ExecRunInfo) {
+        var wanted = Set<String>()
+        for op in ["exec", "heartbeat", "postexec"] {
+            if let t = config.reportTemplate(for: op) { wanted.formUnion(t.usedKeys) }
+        }
+        if let name = info.reportTemplate, let t = config.reportTemplates[name] { wanted.formUnion(t.usedKeys) }
+        for r in config.customReports.values where r.enabled
+            && (r.useWhen.contains("*") || !Set(r.useWhen).isDisjoint(with: ["exec", "heartbeat", "postexec"])) {
+            if let t = config.reportTemplates[r.reportTemplate] { wanted.formUnion(t.usedKeys) }
+        }
+        let filter = EnvFilter(alwaysShow: config.envAlwaysShow, neverShow: config.envNeverShow,
+                               redact: config.envRedact, defaultAction: config.envDefaultAction)
+        collector = Collector(context: CollectionContext(
+            chalkVersion: info.chalkVersion, time: OperationTime(milliseconds: info.startMillis), argv: info.chalkArgv,
+            positionalArgs: info.workloadArgv, envFilter: filter, searchPaths: [info.startDirectory], wantedKeys: wanted))
+    }
+
+    /// Run-time host keys (`_OP_*`, `_ENV`, container, cloud, Kubernetes, Lambda, ...).
+    func hostKeys() -> ChalkObject { collector.runTimeHost() }
+
+    /// Run-time artifact keys of the workload: `_PROCESS_*` read from /proc now (no cache),
+    /// `_INSTANCE_CONTAINER_ID`. `_PROCESS_PID` and `_PROCESS_ARGV` are kept even after the
+    /// workload has exited and /proc no longer has it.
+    func processKeys(path: String, pid: Int32, argv: [String]) -> ChalkObject {
+        var o = collector.runTimeArtifact(path: path, pid: pid)
+        if !o.contains("_PROCESS_PID") { o["_PROCESS_PID"] = .int(Int64(pid)) }
+        if !o.contains("_PROCESS_ARGV") { o["_PROCESS_ARGV"] = .array(argv.map { .string($0) }) }
+        return o
+    }
+}

@@ -1,0 +1,109 @@
+import CChalkSys
+import ChalkLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the signal loop tells, and asks, the rest of chalk. Every hook must return at once:
+/// nothing here may block the loop.
+public struct SignalLoopHooks: Sendable {
+    /// Called once when the workload has exited (before chalk waits for the reporter).
+    public var workloadExited: @Sendable (WorkloadStatus) -> Void
+    /// True when the reporter has nothing more to send (finished, not sampled, or never started).
+    public var reporterFinished: @Sendable () -> Bool
+    /// How long (milliseconds) chalk may wait for the reporter after the workload exits. Read
+    /// again after every wake-up (the reporter wakes the loop when the config has loaded).
+    public var reportDeadlineMillis: @Sendable () -> Int64
+
+    public init(workloadExited: @escaping @Sendable (WorkloadStatus) -> Void = { _ in },
+                reporterFinished: @escaping @Sendable () -> Bool = { true },
+                reportDeadlineMillis: @escaping @Sendable () -> Int64 = { 300 }) {
+        self.workloadExited = workloadExited; self.reporterFinished = reporterFinished
+        self.reportDeadlineMillis = reportDeadlineMillis
+    }
+}
+
+/// The supervisor's main loop, on the main thread, with every signal blocked: one synchronous
+/// wait for the next signal (signalfd, or `sigtimedwait`) that forwards signals to the workload (or its group) and reaps every child
+/// with `waitpid(-1, WNOHANG)`. Returns the workload's status once it has exited and the
+/// reporter has finished or its deadline has passed.
+public enum SignalLoop {
+    public static func run(_ workload: Workload, options: LiveSupervisorOptions, hooks: SignalLoopHooks) -> WorkloadStatus {
+        var status: WorkloadStatus?
+        // When the workload exited; the deadline is re-read on every wake-up, because the
+        // config (and its exec.report_deadline) may arrive after the workload has exited.
+        var exitedAt: Int64 = 0
+        var appliedDeathSignal: Int32? = nil
+        // Signals are read from a signalfd (they stay blocked throughout); without one (an old
+        // kernel or a seccomp filter), rt_sigtimedwait does the same job.
+        let sfd = chalk_signalfd_open()
+        while true {
+            var timeout: Int = -1
+            if let status {
+                if hooks.reporterFinished() { return status }
+                let left = exitedAt + max(0, hooks.reportDeadlineMillis()) - monotonicMillis()
+                if left <= 0 {
+                    Log.trace("report deadline reached; exiting without waiting for the reporter")
+                    return status
+                }
+                timeout = Int(left)
+            }
+            var sender: pid_t = 0, code: Int32 = 0
+            let sig = chalk_wait_signal(sfd, timeout, &sender, &code)
+            if sig <= 0 { continue }  // timeout (checked above) or EINTR
+            if sig == SIGCHLD {
+                // Also the reporter's wake-up: options from the config may have arrived.
+                let opts = options.current
+                if let pds = opts.parentDeathSignal, pds != appliedDeathSignal {
+                    ParentDeath.request(pds)
+                    appliedDeathSignal = pds
+                }
+                if status == nil, let s = reapAll(workload, options: options.current) {
+                    status = s
+                    WorkloadSpawner.reclaimTerminal(workload)
+                    if options.current.signalGroup { _ = kill(-workload.pid, SIGTERM) }
+                    hooks.workloadExited(s)
+                    exitedAt = monotonicMillis()
+                } else if status != nil {
+                    _ = reapAll(workload, options: options.current)
+                }
+                continue
+            }
+            guard status == nil else { continue }  // nothing left to forward to
+            let opts = options.current
+            guard let out = opts.forwarded(sig) else {
+                Log.trace("dropped \(SignalNames.name(of: sig)) (--rewrite-signal)")
+                continue
+            }
+            let target = opts.signalGroup ? -workload.pid : workload.pid
+            if kill(target, out) != 0 {
+                Log.trace("forwarding \(SignalNames.name(of: out)) to \(target): \(ProgramResolver.errnoText(errno))")
+            }
+        }
+    }
+
+    /// Reaps every child that has exited. Returns the workload's status if it was among them.
+    static func reapAll(_ workload: Workload, options: SupervisorOptions) -> WorkloadStatus? {
+        var result: WorkloadStatus?
+        while true {
+            var st: Int32 = 0
+            let pid = waitpid(-1, &st, WNOHANG)
+            if pid <= 0 { break }  // 0: children left but none exited; -1: ECHILD
+            if pid == workload.pid {
+                result = WorkloadStatus(waitStatus: st)
+            } else if options.warnReaped {
+                Log.shared.emit(.warn, "Reaped zombie process with pid=\(pid)")
+            } else {
+                Log.trace("Reaped zombie process with pid=\(pid)")
+            }
+        }
+        return result
+    }
+
+    /// CLOCK_MONOTONIC in milliseconds.
+    public static func monotonicMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
