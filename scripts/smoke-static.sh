@@ -11,6 +11,7 @@ ROOT=$(mktemp -d); trap 'rm -rf "$ROOT"' EXIT
 mkdir -p "$ROOT/proc" "$ROOT/tmp" "$ROOT/work"
 cp "$BIN" "$ROOT/chalk"
 cp /bin/true "$ROOT/work/true"
+cp /bin/busybox "$ROOT/work/busybox"   # a static workload (busybox-static)
 inroot() {
   unshare -fpm --propagation private /bin/sh -c \
     'mount -t proc proc "$0/proc" && exec /usr/bin/env -i PATH=/ HOME=/tmp /usr/sbin/chroot "$0" "$@"' "$ROOT" "$@"
@@ -21,7 +22,7 @@ echo "smoke: dist/chalk --version in an empty root: $out" >&2
 # Mark an ELF, validate it, and run a workload under chalk exec, all in the empty root.
 inroot /chalk insert --log-level error /work/true
 inroot /chalk extract --log-level error /work/true
-inroot /chalk exec -- /work/true
+inroot /chalk exec -- /work/busybox true
 grep -q '"_VALIDATED_METADATA" : true' "$ROOT/tmp/.local/chalk/chalk.log" \
   || { echo "smoke: extract in the empty root did not validate" >&2; exit 1; }
 echo "smoke: insert, extract and exec work in an empty root" >&2
