@@ -1,6 +1,7 @@
-/// Serializes chalk marks (and report objects) exactly as Chalk writes them
-/// (spec/mark-format.md §1.3, §1.4): `{ "K" : V, "K2" : V2 }` on one line, Nim `escapeJson`
-/// escapes, arrays as `[a, b]`, nested objects in insertion order.
+/// Serializes chalk marks exactly as Chalk writes them (spec/mark-format.md §1.3, §1.4):
+/// top-level keys sorted by Chalk's key order, then `JSONValueWriter` in the `.mark` style
+/// (`{ "K" : V, "K2" : V2 }` on one line, Nim `escapeJson` escapes, arrays as `[a, b]`,
+/// nested objects in insertion order).
 public enum MarkSerializer {
     /// The sort position of a key; supply `ChalkConfig.order(of:)` or use `defaultOrder`.
     public typealias KeyOrder = (String) -> Int64
@@ -83,77 +84,15 @@ public enum MarkSerializer {
 
     /// Appends one value (nested objects keep insertion order).
     public static func appendValue(_ value: ChalkValue, to out: inout [UInt8]) {
-        switch value {
-        case .string(let s): appendString(s, to: &out)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .float(let d): out.append(contentsOf: formatFloat(d).utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .null: out.append(contentsOf: "null".utf8)
-        case .array(let items):
-            out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(contentsOf: ", ".utf8) }
-                appendValue(item, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let o): appendEntries(o.entries, to: &out)
-        }
+        JSONValueWriter.append(value, style: .mark, to: &out)
     }
 
     static func appendEntries(_ entries: [(key: String, value: ChalkValue)], to out: inout [UInt8]) {
-        out.append(contentsOf: "{ ".utf8)
-        for (i, e) in entries.enumerated() {
-            if i > 0 { out.append(contentsOf: ", ".utf8) }
-            appendString(e.key, to: &out)
-            out.append(contentsOf: " : ".utf8)
-            appendValue(e.value, to: &out)
-        }
-        out.append(contentsOf: " }".utf8)
+        JSONValueWriter.appendObject(entries, style: .mark, to: &out)
     }
 
-    private static let upperHex = Array("0123456789ABCDEF".utf8)
-
-    /// Appends `s` as a JSON string with Nim's `escapeJson` rules (§1.4): only `"`, `\` and
-    /// control bytes are escaped; `/`, DEL and UTF-8 go out raw; `\u00XX` uses uppercase hex.
+    /// Appends `s` as a JSON string with Nim's `escapeJson` rules (§1.4).
     public static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { u in
-            // Runs of bytes that need no escape are copied in bulk.
-            var run = 0
-            for i in 0..<u.count {
-                let b = u[i]
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<i]))
-                appendEscaped(b, to: &out)
-                run = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[run...]))
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func appendEscaped(_ b: UInt8, to out: inout [UInt8]) {
-        switch b {
-        case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-        case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-        // Nim writes VT with a lowercase hex digit, the other control bytes uppercase (§1.4).
-        case 0x0B: out.append(contentsOf: "\\u000b".utf8)
-        default:
-            out.append(contentsOf: "\\u00".utf8)
-            out.append(upperHex[Int(b >> 4)]); out.append(upperHex[Int(b & 0xF)])
-        }
-    }
-
-    /// Floats as Nim's `$` writes them for ordinary values (`1.5`, `2.0`, `1e+20`); rare in marks.
-    static func formatFloat(_ d: Double) -> String {
-        if d.isNaN { return "nan" }
-        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
-        return d.description
+        JSONValueWriter.appendString(s, to: &out)
     }
 }

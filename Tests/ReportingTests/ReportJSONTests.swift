@@ -6,7 +6,7 @@ import Marking
     @Test func stringsAreEscapedLikeChalk() {
         let s = "q\" b\\ n\n r\r t\t bs\u{08} ff\u{0C} vt\u{0B} esc\u{1B} nul\u{00} slash/ é✓ del\u{7F}"
         #expect(ReportJSON.quote(s) ==
-            "\"q\\\" b\\\\ n\\n r\\r t\\t bs\\b ff\\f vt\\u000B esc\\u001B nul\\u0000 slash/ é✓ del\u{7F}\"")
+            "\"q\\\" b\\\\ n\\n r\\r t\\t bs\\b ff\\f vt\\u000b esc\\u001B nul\\u0000 slash/ é✓ del\u{7F}\"")
     }
 
     @Test func envelopeIsOneLineWithChalkSpacing() {
