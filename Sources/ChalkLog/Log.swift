@@ -58,11 +58,30 @@ public final class Log: Sendable {
 
     public func enabled(_ l: LogLevel) -> Bool { l != .none && l <= level }
 
-    /// Logs `message` if `l` is enabled. The message is built lazily.
+    /// Logs `message` if `l` is enabled. The message is built lazily. On a thread that called
+    /// `demoteProblemsOnThisThread()`, errors and warnings are logged at trace level.
     public func log(_ l: LogLevel, _ message: @autoclosure () -> String) {
-        guard enabled(l) else { return }
-        emit(l, message())
+        let effective = (l == .error || l == .warn) && Log.isDemotedThread ? LogLevel.trace : l
+        guard enabled(effective) else { return }
+        emit(effective, message())
     }
+
+    // A per-thread flag (pthread key): the exec reporter thread fails open and silently, so
+    // what it runs (config loading, collectors, sinks, the report cache) says why at trace
+    // level only (exec issue: "chalk says why at debug level"), without changing what the same
+    // code logs in insert or extract.
+    private static let demotionKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Makes errors and warnings logged on the calling thread trace-level messages.
+    public static func demoteProblemsOnThisThread() {
+        pthread_setspecific(demotionKey, UnsafeRawPointer(bitPattern: 1))
+    }
+
+    static var isDemotedThread: Bool { pthread_getspecific(demotionKey) != nil }
 
     /// Writes a line regardless of the configured level (used for `--warn-reaped`).
     public func emit(_ l: LogLevel, _ message: String) {

@@ -64,6 +64,9 @@ public final class ExecReporter: Sendable {
 
     /// The thread body.
     public func run() {
+        // Nothing the reporter does may make noise in the workload's stderr at the default
+        // level: its problems are logged at trace (debug) level.
+        Log.demoteProblemsOnThisThread()
         defer {
             done.store(true, ordering: .releasing)
             hooks.finished()

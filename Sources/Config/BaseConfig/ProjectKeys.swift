@@ -28,6 +28,8 @@ report_template report_large {
   key._OP_REPORTS_DROPPED.use = true
 }
 report_template report_default {
+  # RULINGS 4: the postexec report carries chalk's own exit code.
+  key._OP_EXIT_CODE.use = true
   key._VALIDATED_NORMALIZATION.use = true
   key._EXEC_REPORTING_PROBABILITY.use = true
   key._OP_REPORTS_DROPPED.use = true
