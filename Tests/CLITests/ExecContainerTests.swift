@@ -85,7 +85,9 @@ struct ExecContainerTests {
 
         // Exit codes pass through, and the exec report is written (HOME is a bind mount).
         for code in [0, 1, 42] {
-            let r = try d.docker(run + ["--rm", "chalk-exec-test:1", "sh", "-c", "exit \(code)"])
+            // The workload lives a moment so that the reporter can read its /proc entry (a
+            // workload that is already gone is reported without _PROCESS_* keys).
+            let r = try d.docker(run + ["--rm", "chalk-exec-test:1", "sh", "-c", "sleep 1; exit \(code)"])
             #expect(r.status == Int32(code), "\(r.stderr)")
         }
         let reports = ExecTest.reports(home: out)
