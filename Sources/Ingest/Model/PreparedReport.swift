@@ -22,6 +22,13 @@ public struct RuntimePlace: Sendable, Hashable {
     public var container: String?
     public var pod: String?
     public var function: String?
+
+    public init(host: String?, container: String?, pod: String?, function: String?) {
+        self.host = host
+        self.container = container
+        self.pod = pod
+        self.function = function
+    }
 }
 
 /// A validated report, reduced to what the storage needs: identity, canonical text, the
