@@ -44,23 +44,26 @@ trap cleanup EXIT
 
 # --- build ------------------------------------------------------------------------------------
 say "building chalk-server (release) and the load generator"
-swift build -c release --product chalk-server 2>&1 | grep -E "error|Compiling|Build complete" | tail -3 >&2
+swift build -c release --product chalk-server >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; exit 1; }
 SERVER=$(swift build -c release --show-bin-path)/chalk-server
-swiftc -O Benchmarks/server-bench.swift -o "$WORK/server-bench" 2>&1 | grep -v warning >&2 || true
+swiftc -O Benchmarks/server-bench.swift -lcrypto -o "$WORK/server-bench" 2>&1 | grep -v warning >&2 || true
 LOAD=$WORK/server-bench
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_chalk_server DBURL -> echoes port; waits for the "listening" line
+# start_chalk_server DBURL VAR: starts a server, waits for its "listening" line, sets VAR to its
+# port and LAST_PID to its PID (no subshell, so PIDS reaches the cleanup trap).
 start_chalk_server() {
   local db=$1 log=$WORK/server-$RANDOM
   "$SERVER" serve --host 127.0.0.1 --port 0 --database "$db" >"$log.out" 2>"$log.err" &
-  PIDS+=($!)
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
   for _ in $(seq 1 300); do
     if grep -q "listening on" "$log.out" 2>/dev/null; then
-      sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log.out"; return 0
+      printf -v "$2" '%s' "$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log.out")"
+      return 0
     fi
     sleep 0.1
   done
@@ -83,10 +86,10 @@ run_points() {
 # --- chalk-server on SQLite ---------------------------------------------------------------------
 SQLITE_DB=$WORK/chalk-server.sqlite
 TOKEN=$("$SERVER" token create --database "sqlite://$SQLITE_DB" --scope write --name bench)
-PORT=$(start_chalk_server "sqlite://$SQLITE_DB")
+start_chalk_server "sqlite://$SQLITE_DB" PORT
 say "chalk-server on 127.0.0.1:$PORT (sqlite $SQLITE_DB)"
 run_points chalk-server "$PORT" "$TOKEN" "1 8 32"
-kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true
+kill -TERM "$LAST_PID"; wait "$LAST_PID" || true
 CHALK_STORED=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from reports').fetchone()[0])" "$SQLITE_DB")
 echo "{\"server\":\"chalk-server\",\"stored\":$CHALK_STORED}" >> "$RESULTS"
 
@@ -119,6 +122,7 @@ if [ $WITH_PG = 1 ]; then
   if [ -z "$PG_BIN" ] || ! id postgres >/dev/null 2>&1; then
     say "SKIP postgres: no PostgreSQL server binaries or postgres user"
   else
+    chmod 755 "$WORK"  # initdb runs as postgres and must reach its directory
     PG_DIR=$WORK/pg
     PG_PORT=$(free_port)
     mkdir -p "$PG_DIR" && chown postgres "$PG_DIR"
@@ -127,7 +131,7 @@ if [ $WITH_PG = 1 ]; then
       -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
     runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres chalk
     PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/chalk"
-    P1=$(start_chalk_server "$PG_URL"); P2=$(start_chalk_server "$PG_URL")
+    start_chalk_server "$PG_URL" P1; start_chalk_server "$PG_URL" P2
     PG_TOKEN=$("$SERVER" token create --database "$PG_URL" --scope write --name bench)
     say "two chalk-server instances on 127.0.0.1:$P1 and :$P2 (postgres on :$PG_PORT)"
     run_points chalk-server-2x-postgres "$P1,$P2" "$PG_TOKEN" "8 32"

@@ -90,6 +90,12 @@ public struct JSONWriter: Sendable {
     /// Appends a JSON string literal with the minimal escapes.
     public mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Fast path (most strings): nothing to escape, so copy the UTF-8 in one go.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: bytes.append(0x5C); bytes.append(0x22)

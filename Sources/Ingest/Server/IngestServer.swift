@@ -63,6 +63,8 @@ public enum IngestServer {
         router.get("/health") { _, _ in HTTP.json(Array(#"{"status":"ok"}"#.utf8)) }
         let ingest = IngestRoute(committer: committer, access: access, maxBody: options.maxBody, logger: logger)
         router.post("/report") { request, _ in try await ingest.handle(request) }
+        // The reference server takes PUT too (the presign flow ends in a PUT of the body).
+        router.put("/report") { request, _ in try await ingest.handle(request) }
         ReadRoutes(store: store, access: access, logger: logger).register(on: router)
         let library: MustacheLibrary
         do {
