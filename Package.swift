@@ -28,15 +28,63 @@ let buildCommit = Context.gitInformation?.currentCommit ?? "00000000000000000000
 /// Warnings are errors for this project's own targets only (RULINGS 26).
 let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
+// MARK: - chalk-server (issue 8): the ingest server. Everything it adds is in this block.
+// It never links into the `chalk` binary, so it may use Foundation and NIO-based packages.
+
+let serverProducts: [Product] = [
+    .executable(name: "chalk-server", targets: ["chalk-server"]),
+    .library(name: "Ingest", targets: ["Ingest"]),
+]
+
+let serverDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+]
+
+let serverTargets: [Target] = [
+    .target(
+        name: "Ingest",
+        dependencies: [
+            "CCrypto",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+        ],
+        swiftSettings: strict),
+    .executableTarget(
+        name: "chalk-server",
+        dependencies: [
+            "Ingest",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: strict),
+    .testTarget(name: "IngestTests", dependencies: ["Ingest", "ChalkTestSupport"], swiftSettings: strict),
+]
+
 let package = Package(
     name: "chalk",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chalk", targets: ["chalk"]),
-    ],
+    ] + serverProducts,
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    ],
+    ] + serverDependencies,
     targets: [
         // C shims: what Swift can't call directly.
         .target(name: "CChalkSys"),
@@ -78,5 +126,6 @@ let package = Package(
         .testTarget(name: "DockerTests", dependencies: ["Docker", "Marking", "Config", "ChalkTestSupport"],
                     swiftSettings: strict + curlSwiftInclude),
         .testTarget(name: "CLITests", dependencies: ["ChalkTestSupport"], swiftSettings: strict),
-    ]
+    ] + serverTargets
 )
+

@@ -1,0 +1,89 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import Logging
+
+/// `POST /report`: what chalk's `post` sink sends, a JSON array of reports.
+struct IngestRoute: Sendable {
+    let committer: GroupCommitter
+    let access: AccessControl
+    let maxBody: Int
+    let logger: Logger
+
+    func handle(_ request: Request) async throws -> Response {
+        if let denied = await access.require(.write, request) { return denied }
+
+        // Refuse an oversized body before reading it when its length is announced.
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
+            return HTTP.error(.contentTooLarge, "body of \(length) bytes is over the limit of \(maxBody) bytes")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBody)
+        } catch is NIOTooManyBytesError {
+            return HTTP.error(.contentTooLarge, "body is over the limit of \(maxBody) bytes")
+        }
+        let body = buffer.readableBytesView
+
+        if let announced = request.headers[HTTP.contentLengthHeader] {
+            guard Int(announced.trimmingCharacters(in: .whitespaces)) == body.count else {
+                return HTTP.error(.badRequest, "X-Content-Length is \(announced) but the body has \(body.count) bytes")
+            }
+        }
+        if let digest = request.headers[HTTP.digestHeader] {
+            let actual = sha256Hex(body)
+            guard digest.trimmingCharacters(in: .whitespaces).lowercased() == actual else {
+                return HTTP.error(.badRequest, "X-Chalk-Digest-Sha256 does not match the body (its SHA-256 is \(actual))")
+            }
+        }
+
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(body)
+        } catch {
+            return HTTP.error(.badRequest, "malformed JSON: \(error.description); nothing was stored")
+        }
+        guard let items = document.arrayValue else {
+            return HTTP.error(.badRequest, "the body must be a JSON array of reports; nothing was stored")
+        }
+
+        var reports: [PreparedReport] = []
+        var rejects: [RejectedItem] = []
+        reports.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            do {
+                reports.append(try PreparedReport(item))
+            } catch {
+                rejects.append(RejectedItem(index: index, error: error.message, item: CanonicalJSON.text(item)))
+            }
+        }
+        if !reports.isEmpty || !rejects.isEmpty {
+            do {
+                try await committer.submit(IngestBatch(received: Timestamp.now(), reports: reports, rejects: rejects))
+            } catch {
+                logger.error("storing \(reports.count) reports failed: \(error)")
+                return HTTP.error(.serviceUnavailable, "the reports could not be stored; try again")
+            }
+        }
+
+        var w = JSONWriter(capacity: 64)
+        w.raw("{")
+        w.key("accepted", first: true)
+        w.raw(String(reports.count))
+        w.key("rejected")
+        w.raw("[")
+        for (i, r) in rejects.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{")
+            w.key("index", first: true)
+            w.raw(String(r.index))
+            w.key("error")
+            w.string(r.error)
+            w.raw("}")
+        }
+        w.raw("]}")
+        return HTTP.json(w.bytes)
+    }
+}

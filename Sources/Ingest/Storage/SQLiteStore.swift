@@ -1,0 +1,221 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode with `synchronous=NORMAL`, so a committed
+/// transaction survives `kill -9` of the server (not power loss). GRDB's pool gives one writer
+/// and concurrent readers; several processes (a running server and `token create`) may share the
+/// file, waiting on each other's locks for up to 10 s.
+public final class SQLiteStore: ReportStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating when needed) the database at `path`, creating its directory too.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+    }
+
+    public func migrate() async throws {
+        try await pool.writeWithoutTransaction { db in
+            // IMMEDIATE takes the write lock first, so instances starting at once run this in turn.
+            try db.inTransaction(.immediate) {
+                for statement in Schema.sqlite { try db.execute(sql: statement) }
+                let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version") ?? 0
+                if current < Schema.version {
+                    try db.execute(sql: "INSERT INTO schema_version (version) VALUES (?)", arguments: [Schema.version])
+                }
+                return .commit
+            }
+        }
+    }
+
+    public func commit(_ batches: [IngestBatch]) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try Self.store(batches, in: db)
+                return .commit
+            }
+        }
+    }
+
+    private static func store(_ batches: [IngestBatch], in db: Database) throws {
+        let insertReport = try db.cachedStatement(sql: """
+            INSERT INTO reports (identity, operation, received, exec_id, host, container, pod, function, probability, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING RETURNING id
+            """)
+        let upsertBuild = try db.cachedStatement(sql: """
+            INSERT INTO builds (metadata_id, chalk_id, artifact_type, repo, commit_id, branch,
+                                first_seen, last_seen, mark, chalk, chalk_received)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (metadata_id) DO UPDATE SET
+              first_seen = MIN(builds.first_seen, excluded.first_seen),
+              last_seen = MAX(builds.last_seen, excluded.last_seen),
+              chalk_id = COALESCE(builds.chalk_id, excluded.chalk_id),
+              artifact_type = COALESCE(builds.artifact_type, excluded.artifact_type),
+              repo = COALESCE(builds.repo, excluded.repo),
+              commit_id = COALESCE(builds.commit_id, excluded.commit_id),
+              branch = COALESCE(builds.branch, excluded.branch),
+              mark = CASE WHEN builds.chalk IS NULL AND excluded.chalk IS NOT NULL THEN excluded.mark ELSE builds.mark END,
+              chalk_received = CASE WHEN builds.chalk IS NULL THEN excluded.chalk_received ELSE builds.chalk_received END,
+              chalk = COALESCE(builds.chalk, excluded.chalk)
+            """)
+        let link = try db.cachedStatement(sql:
+            "INSERT INTO report_builds (metadata_id, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        let image = try db.cachedStatement(sql:
+            "INSERT INTO build_images (image, metadata_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        let reject = try db.cachedStatement(sql:
+            "INSERT INTO rejects (received, idx, error, item) VALUES (?, ?, ?, ?)")
+
+        for batch in batches {
+            for item in batch.rejects {
+                try reject.execute(arguments: [batch.received, item.index, item.error, item.item])
+            }
+            for report in batch.reports {
+                let id = try Int64.fetchOne(insertReport, arguments: [
+                    report.identity, report.operation, batch.received, report.execID,
+                    report.place.host, report.place.container, report.place.pod, report.place.function,
+                    report.probability, report.canonical,
+                ])
+                // nil: this report is already stored (a retry or a resend from chalk's cache).
+                guard let id else { continue }
+                for b in report.builds {
+                    try upsertBuild.execute(arguments: [
+                        b.metadataID, b.chalkID, b.artifactType, b.repo, b.commit, b.branch,
+                        batch.received, batch.received, b.mark, b.chalkRecord,
+                        b.chalkRecord == nil ? nil : batch.received,
+                    ])
+                    try link.execute(arguments: [b.metadataID, id])
+                    for name in b.images { try image.execute(arguments: [name, b.metadataID]) }
+                }
+            }
+        }
+    }
+
+    public func addToken(hash: String, scope: TokenScope, name: String?, created: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO tokens (hash, scope, name, created) VALUES (?, ?, ?, ?)",
+                           arguments: [hash, scope.rawValue, name, created])
+        }
+    }
+
+    public func tokenScope(hash: String) async throws -> TokenScope? {
+        let scope = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT scope FROM tokens WHERE hash = ?", arguments: [hash])
+        }
+        return scope.flatMap(TokenScope.init(rawValue:))
+    }
+
+    public func chalks(_ page: PageQuery) async throws -> JSONPage {
+        try await jsonPage(ReadQueries.chalks(.sqlite, page), limit: page.limit)
+    }
+
+    public func chalk(metadataID: String) async throws -> String? {
+        let (sql, args) = ReadQueries.chalk(.sqlite, metadataID)
+        return try await pool.read { db in try String.fetchOne(db, sql: sql, arguments: Self.bind(args)) }
+    }
+
+    public func reports(operation: String?, _ page: PageQuery) async throws -> JSONPage {
+        try await jsonPage(ReadQueries.reports(.sqlite, operation: operation, page), limit: page.limit)
+    }
+
+    public func rejects(_ page: PageQuery) async throws -> (rows: [StoredReject], hasMore: Bool) {
+        let (sql, args) = ReadQueries.rejects(.sqlite, page)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Self.bind(args)).map { row in
+                StoredReject(id: row[0], received: row[1], index: row[2], error: row[3], item: row[4])
+            }
+        }
+        return Self.trim(rows, page.limit)
+    }
+
+    public func builds(_ filter: BuildFilter, _ page: PageQuery) async throws -> (rows: [BuildSummary], hasMore: Bool) {
+        let (sql, args) = ReadQueries.builds(.sqlite, filter, page)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Self.bind(args)).map(Self.buildSummary)
+        }
+        return Self.trim(rows, page.limit)
+    }
+
+    public func build(metadataID: String) async throws -> BuildSummary? {
+        let (sql, args) = ReadQueries.build(.sqlite, metadataID)
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: sql, arguments: Self.bind(args)).map(Self.buildSummary)
+        }
+    }
+
+    public func reports(linkedTo metadataID: String) async throws -> [StoredReport] {
+        let (sql, args) = ReadQueries.linkedReports(.sqlite, metadataID)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Self.bind(args)).map { row in
+                StoredReport(
+                    id: row[0], operation: row[1], received: row[2], execID: row[3],
+                    place: RuntimePlace(host: row[4], container: row[5], pod: row[6], function: row[7]),
+                    probability: row[8], json: row[9])
+            }
+        }
+    }
+
+    public func followers(execIDs: [String]) async throws -> [ExecFollower] {
+        guard !execIDs.isEmpty else { return [] }
+        var out: [ExecFollower] = []
+        // SQLite caps bound parameters; ask in chunks.
+        for start in stride(from: 0, to: execIDs.count, by: 500) {
+            let chunk = Array(execIDs[start..<min(start + 500, execIDs.count)])
+            let (sql, args) = ReadQueries.followers(.sqlite, chunk)
+            out += try await pool.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: Self.bind(args)).map { row in
+                    ExecFollower(id: row[0], execID: row[1], operation: row[2], received: row[3])
+                }
+            }
+        }
+        return out
+    }
+
+    public func counts() async throws -> (reports: Int, builds: Int) {
+        try await pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reports") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM builds") ?? 0)
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: - helpers
+
+    private func jsonPage(_ query: (String, [SQLArgument]), limit: Int?) async throws -> JSONPage {
+        let (sql, args) = query
+        let rows: [(id: Int64, json: String)] = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Self.bind(args)).map { row in (id: row[0], json: row[1]) }
+        }
+        let trimmed = Self.trim(rows, limit)
+        return JSONPage(rows: trimmed.rows, hasMore: trimmed.hasMore)
+    }
+
+    static func trim<T>(_ rows: [T], _ limit: Int?) -> (rows: [T], hasMore: Bool) {
+        guard let limit, rows.count > limit else { return (rows, false) }
+        return (Array(rows.prefix(limit)), true)
+    }
+
+    private static func bind(_ args: [SQLArgument]) -> StatementArguments {
+        StatementArguments(args.map { arg -> (any DatabaseValueConvertible)? in
+            switch arg {
+            case let .text(s): return s
+            case let .integer(i): return i
+            }
+        })
+    }
+
+    private static func buildSummary(_ row: Row) -> BuildSummary {
+        BuildSummary(id: row[0], metadataID: row[1], chalkID: row[2], artifactType: row[3], repo: row[4],
+                     commit: row[5], branch: row[6], firstSeen: row[7], lastSeen: row[8], mark: row[9])
+    }
+}

@@ -1,0 +1,108 @@
+/// The database schema, one statement list per dialect. Times are microseconds since the epoch
+/// (server receive time), which keeps time windows and ordering dialect-neutral.
+///
+/// - `reports`: every distinct report (by identity), with the fields queries filter on.
+/// - `builds`: one row per METADATA_ID; `chalk` is the reference server's `/chalks` record.
+/// - `report_builds`: which reports name which builds (a repeated METADATA_ID adds a link).
+/// - `build_images`: tags and digests a build answers to, for `?image=`.
+/// - `rejects`: the quarantine. `tokens`: API tokens by SHA-256 of the secret.
+enum Schema {
+    /// Bumped when the statements below change; stored in `schema_version`.
+    static let version = 1
+
+    static let sqlite: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS reports (
+          id INTEGER PRIMARY KEY,
+          identity TEXT NOT NULL UNIQUE,
+          operation TEXT NOT NULL,
+          received INTEGER NOT NULL,
+          exec_id TEXT,
+          host TEXT, container TEXT, pod TEXT, function TEXT,
+          probability REAL,
+          body TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS reports_operation ON reports(operation, id)",
+        "CREATE INDEX IF NOT EXISTS reports_exec_id ON reports(exec_id)",
+        """
+        CREATE TABLE IF NOT EXISTS builds (
+          id INTEGER PRIMARY KEY,
+          metadata_id TEXT NOT NULL UNIQUE,
+          chalk_id TEXT, artifact_type TEXT, repo TEXT, commit_id TEXT, branch TEXT,
+          first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+          mark TEXT NOT NULL,
+          chalk TEXT, chalk_received INTEGER)
+        """,
+        "CREATE INDEX IF NOT EXISTS builds_repo ON builds(repo)",
+        "CREATE INDEX IF NOT EXISTS builds_commit ON builds(commit_id)",
+        """
+        CREATE TABLE IF NOT EXISTS report_builds (
+          metadata_id TEXT NOT NULL, report_id INTEGER NOT NULL,
+          PRIMARY KEY (metadata_id, report_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS build_images (
+          image TEXT NOT NULL, metadata_id TEXT NOT NULL,
+          PRIMARY KEY (image, metadata_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS rejects (
+          id INTEGER PRIMARY KEY, received INTEGER NOT NULL, idx INTEGER NOT NULL,
+          error TEXT NOT NULL, item TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS tokens (
+          id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
+          name TEXT, created INTEGER NOT NULL)
+        """,
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    ]
+
+    static let postgres: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS reports (
+          id BIGSERIAL PRIMARY KEY,
+          identity TEXT NOT NULL UNIQUE,
+          operation TEXT NOT NULL,
+          received BIGINT NOT NULL,
+          exec_id TEXT,
+          host TEXT, container TEXT, pod TEXT, function TEXT,
+          probability DOUBLE PRECISION,
+          body TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS reports_operation ON reports(operation, id)",
+        "CREATE INDEX IF NOT EXISTS reports_exec_id ON reports(exec_id)",
+        """
+        CREATE TABLE IF NOT EXISTS builds (
+          id BIGSERIAL PRIMARY KEY,
+          metadata_id TEXT NOT NULL UNIQUE,
+          chalk_id TEXT, artifact_type TEXT, repo TEXT, commit_id TEXT, branch TEXT,
+          first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,
+          mark TEXT NOT NULL,
+          chalk TEXT, chalk_received BIGINT)
+        """,
+        "CREATE INDEX IF NOT EXISTS builds_repo ON builds(repo)",
+        "CREATE INDEX IF NOT EXISTS builds_commit ON builds(commit_id)",
+        """
+        CREATE TABLE IF NOT EXISTS report_builds (
+          metadata_id TEXT NOT NULL, report_id BIGINT NOT NULL,
+          PRIMARY KEY (metadata_id, report_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS build_images (
+          image TEXT NOT NULL, metadata_id TEXT NOT NULL,
+          PRIMARY KEY (image, metadata_id))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS rejects (
+          id BIGSERIAL PRIMARY KEY, received BIGINT NOT NULL, idx INTEGER NOT NULL,
+          error TEXT NOT NULL, item TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS tokens (
+          id BIGSERIAL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
+          name TEXT, created BIGINT NOT NULL)
+        """,
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+    ]
+}
