@@ -8,10 +8,12 @@ export DEBIAN_FRONTEND=noninteractive
 # Build: libcurl (dev build links it dynamically), zlib, OpenSSL; static build: curl's sources.
 # Tests: tini (peer), busybox-static (container roots), openssl (test certificates), python3 +
 # moto (S3), unzip/zip (ZIP fixtures), iproute2/util-linux (namespaces), binutils (readelf,
-# strip, objcopy), docker.io + docker-registry (a real dockerd 20.10 and registry on loopback).
+# strip, objcopy), docker.io + docker-registry (a real dockerd 20.10 and registry on loopback),
+# chromium (chalk-server's page) and postgresql (chalk-server on PostgreSQL 15).
 PKGS="libcurl4-openssl-dev zlib1g-dev libssl-dev pkg-config gcc make autoconf automake libtool
       dpkg-dev libc-ares-dev tini hyperfine busybox-static openssl python3 python3-pip zip unzip
-      util-linux iproute2 git ca-certificates curl binutils docker.io docker-registry"
+      util-linux iproute2 git ca-certificates curl binutils docker.io docker-registry
+      chromium postgresql"
 missing=$(for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
   echo "== apt-get install:" $missing >&2
