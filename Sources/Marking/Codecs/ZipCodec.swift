@@ -2,13 +2,31 @@
 /// The mark is a root `chalk.json` member holding exactly the mark. Unlike Chalk (which
 /// re-creates the whole archive), every other member keeps its bytes and order: insert appends
 /// `chalk.json` (replacing an old one), delete removes it, giving back the original archive.
+/// HASH hashes nested artifacts in their deleted form (`ZipNestedNormalizer`); the members
+/// themselves are never changed.
 public struct ZipCodec: Codec {
     public let name = "zip"
     /// `zip_extensions`; matched case-sensitively, as Chalk does.
     public static let extensions: Set<String> = ["zip", "jar", "war", "ear", "pt", "pth", "keras"]
     public var limits: ZipLimits
+    /// `ignore_patterns` for the nested delete subscan behind HASH (§3.4 step 1): matching
+    /// members are hashed as stored, not normalized.
+    public var ignorePatterns: [IgnorePattern]
 
-    public init(limits: ZipLimits = ZipLimits()) { self.limits = limits }
+    /// Chalk's default `ignore_patterns` (spec §6).
+    public static let defaultIgnorePatterns: [IgnorePattern] = [
+        "/dev/.*", "/proc/.*", "/sys/.*", ".*/\\..*", ".*/\\.git/.*", ".*/__pycache__/.*", ".*/.mypy_cache/.*", ".*\\.json",
+    ].compactMap { try? IgnorePattern($0) }
+
+    public init(limits: ZipLimits = ZipLimits(), ignorePatterns: [IgnorePattern] = ZipCodec.defaultIgnorePatterns) {
+        self.limits = limits
+        self.ignorePatterns = ignorePatterns
+    }
+
+    /// The nested-artifact normalizer for the archive at `path`.
+    func normalizer(_ path: String) -> ZipNestedNormalizer {
+        ZipNestedNormalizer(archivePath: path, limits: limits, ignore: ignorePatterns)
+    }
 
     /// ARTIFACT_TYPE for a file extension.
     public static func artifactType(forExtension ext: String) -> String {
@@ -30,7 +48,7 @@ public struct ZipCodec: Codec {
         guard input.bytes.count >= 2, input.bytes[0] == 0x50, input.bytes[1] == 0x4B else { return nil }
         do {
             let contents = try ZipContents(try ZipArchive(input.bytes), limits: limits)
-            let hashes = try contents.treeHashes()
+            let hashes = try contents.treeHashes(normalizer: normalizer(input.path))
             var scan = CodecScan(artifactType: Self.artifactType(forExtension: ext), unchalkedHash: hashes.unchalked,
                                  extra: ["_CURRENT_HASH": .string(hashes.current)])
             if let m = contents.markEntry, contents.archive.entries[m].uncompressedSize <= limits.maxMarkSize {
@@ -71,7 +89,7 @@ public struct ZipCodec: Codec {
     /// The §3.4 tree hashes of an archive's bytes: `unchalked` is HASH, `current` is
     /// `_CURRENT_HASH` (for the pipeline to call on the bytes `render` produced).
     public func treeHashes(_ bytes: [UInt8], path: String) throws(MarkingError) -> (unchalked: String, current: String) {
-        do { return try ZipContents(try ZipArchive(bytes), limits: limits).treeHashes() } catch {
+        do { return try ZipContents(try ZipArchive(bytes), limits: limits).treeHashes(normalizer: normalizer(path)) } catch {
             throw MarkingError(error.code, path: path, "zip: \(error.message)")
         }
     }

@@ -7,11 +7,16 @@ public struct ZipLimits: Sendable {
     public var maxRatio: UInt64
     /// Largest `chalk.json` read as a mark.
     public var maxMarkSize: UInt64
+    /// How many levels of archives inside archives are normalized for the HASH; deeper ones
+    /// are hashed as stored.
+    public var maxNestingDepth: Int
 
-    public init(maxTotalUncompressed: UInt64 = 4 << 30, maxRatio: UInt64 = 1100, maxMarkSize: UInt64 = 64 << 20) {
+    public init(maxTotalUncompressed: UInt64 = 4 << 30, maxRatio: UInt64 = 1100, maxMarkSize: UInt64 = 64 << 20,
+                maxNestingDepth: Int = 8) {
         self.maxTotalUncompressed = maxTotalUncompressed
         self.maxRatio = maxRatio
         self.maxMarkSize = maxMarkSize
+        self.maxNestingDepth = maxNestingDepth
     }
 }
 
@@ -94,21 +99,31 @@ struct ZipContents {
     var markEntry: Int? { files.first { $0.path == Self.markPath }?.entry }
 
     /// The §3.4 tree hashes in one pass over the contents: `unchalked` leaves out root
-    /// `chalk.json` and `chalk` (HASH), `current` covers everything (`_CURRENT_HASH`).
-    /// Nested artifacts are hashed as they are (no nested delete normalization yet).
-    func treeHashes() throws(ZipFailure) -> (unchalked: String, current: String) {
+    /// `chalk.json` and `chalk` and hashes nested artifacts in the form `normalizer` gives
+    /// them (HASH); `current` covers everything as stored (`_CURRENT_HASH`).
+    func treeHashes(normalizer: ZipNestedNormalizer?) throws(ZipFailure) -> (unchalked: String, current: String) {
         var unchalked = SHA256(), current = SHA256()
         let excluded = files.filter { $0.path == Self.markPath || $0.path == Self.binaryPath }.count
         unchalked.update(String(files.count - excluded))
         current.update(String(files.count))
+        let codecs = normalizer?.codecs() ?? []
+        func header(_ path: [UInt8], _ size: Int) -> [UInt8] { Array(String(path.count).utf8) + path + Array(String(size).utf8) }
         for f in files {
             let keep = f.path != Self.markPath && f.path != Self.binaryPath
-            let header = Array(String(f.path.count).utf8) + f.path + Array(String(archive.entries[f.entry].uncompressedSize).utf8)
-            current.update(header)
-            if keep { unchalked.update(header) }
-            try read(f.entry) { chunk in
-                current.update(chunk)
-                if keep { unchalked.update(chunk) }
+            let size = archive.entries[f.entry].uncompressedSize
+            let form = keep ? try normalizer?.form(of: self, path: f.path, entry: f.entry, codecs: codecs) ?? .asStored : .asStored
+            switch form {
+            case .asStored:
+                let h = Array(String(f.path.count).utf8) + f.path + Array(String(size).utf8)
+                current.update(h)
+                if keep { unchalked.update(h) }
+                try read(f.entry) { chunk in
+                    current.update(chunk)
+                    if keep { unchalked.update(chunk) }
+                }
+            case .read(let original, let normalized):
+                current.update(header(f.path, original.count)); current.update(original)
+                unchalked.update(header(f.path, normalized.count)); unchalked.update(normalized)
             }
         }
         return (unchalked.finalizeHex(), current.finalizeHex())
