@@ -10,6 +10,8 @@ import ChalkTestSupport
     static let shellScript = Array("#!/bin/sh\necho nested\n".utf8)
     static let innerScript = Array("#!/bin/sh\necho inner\n".utf8)
     static let readme = Array("plain text, claimed by no codec but source\n".utf8)
+    /// A .pyc: a 3.12 header and some bytecode-like bytes (not UTF-8).
+    static let pyc: [UInt8] = [0xCB, 0x0D, 0x0D, 0x0A] + [UInt8](repeating: 0, count: 12) + [0xE3, 0x00, 0xFF, 0x80, 0x01]
 
     /// A member: archive name, content, compression.
     struct Member { var name: String; var content: [UInt8]; var deflated = true }
@@ -70,6 +72,7 @@ import ChalkTestSupport
         let tree = try spec([
             Member(name: "bin/true", content: try canonicalELF(elf)),
             Member(name: "scripts/tool.sh", content: shellScript),
+            Member(name: "pkg/mod.pyc", content: pyc),
             Member(name: "lib/inner.zip", content: try ELFTestIO.read(innerOut)),
             Member(name: "README.md", content: readme),
             Member(name: ".hidden/x.sh", content: hidden),
@@ -78,7 +81,7 @@ import ChalkTestSupport
     }
 
     /// The archive with every nested item marked: an unmarked ELF, a marked script, a nested
-    /// zip holding a marked script, and a marked script under a hidden directory (ignored by
+    /// zip holding a marked script, a marked .pyc, and a marked script under a hidden directory (ignored by
     /// the default `ignore_patterns`, so hashed as stored).
     static func outerMarked(in dir: URL, elf: [UInt8]) throws -> (bytes: [UInt8], hidden: [UInt8]) {
         let inner = try build([Member(name: "bin/run.sh", content: try marked(innerScript, id: "INNER")),
@@ -87,6 +90,7 @@ import ChalkTestSupport
         let outer = try build([
             Member(name: "bin/true", content: elf),
             Member(name: "scripts/tool.sh", content: try marked(shellScript, id: "TOOL")),
+            Member(name: "pkg/mod.pyc", content: pyc + ELFTestIO.mark("PYC")),
             Member(name: "lib/inner.zip", content: inner, deflated: false),
             Member(name: "README.md", content: readme),
             Member(name: ".hidden/x.sh", content: hidden),
@@ -124,6 +128,7 @@ import ChalkTestSupport
             Member(name: "README.md", content: Self.readme),
             Member(name: "bin/true", content: elf),
             Member(name: "scripts/tool.sh", content: Self.shellScript),
+            Member(name: "pkg/mod.pyc", content: Self.pyc),
             Member(name: "lib/inner.zip", content: innerPlain),
             Member(name: ".hidden/x.sh", content: hidden),
         ], in: dir, name: "plain.zip")
@@ -136,6 +141,7 @@ import ChalkTestSupport
         let allMarked = try Self.build([
             Member(name: "bin/true", content: markedELF),
             Member(name: "scripts/tool.sh", content: try Self.marked(Self.shellScript, id: "T2")),
+            Member(name: "pkg/mod.pyc", content: Self.pyc + ELFTestIO.mark("PYC2", padding: 9)),
             Member(name: "lib/inner.zip", content: innerMarked),
             Member(name: "README.md", content: Self.readme),
             Member(name: ".hidden/x.sh", content: hidden),
@@ -152,6 +158,7 @@ import ChalkTestSupport
         let otherHidden = try Self.build([
             Member(name: "bin/true", content: elf),
             Member(name: "scripts/tool.sh", content: Self.shellScript),
+            Member(name: "pkg/mod.pyc", content: Self.pyc),
             Member(name: "lib/inner.zip", content: innerPlain),
             Member(name: "README.md", content: Self.readme),
             Member(name: ".hidden/x.sh", content: Self.shellScript),
