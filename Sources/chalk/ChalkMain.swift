@@ -38,9 +38,9 @@ struct ChalkCommand: ParsableCommand {
         commandName: "chalk",
         abstract: "Mark software artifacts at build time and report where they run.",
         discussion: """
-            chalk writes a small JSON mark into artifacts (ELF binaries, scripts, ZIP/JAR, Python
-            bytecode), reports build metadata, reads marks back and validates them, and wraps
-            workloads with `chalk exec` to report which build is running where.
+            chalk writes a small JSON mark into artifacts (ELF binaries, scripts, ZIP/JAR, Python \
+            bytecode, container images), reports build metadata, reads marks back and validates \
+            them, and wraps workloads with `chalk exec` to report which build is running where.
             """,
         version: ChalkVersion.string,
         subcommands: [
