@@ -120,6 +120,7 @@ enum MarkCommandRunner {
                 result.run.chalks += docker.chalks
                 result.run.unmarked += docker.unmarked
                 result.run.errors += docker.errors
+                for e in docker.errors { Log.error(e) }  // also in the report's _OP_ERRORS
                 if !docker.errors.isEmpty || docker.chalks.contains(where: { $0["_VALIDATED_METADATA"] == .bool(false) }) {
                     result.failed = true
                 }
