@@ -1,5 +1,6 @@
 import Marking
 import Config
+import Reporting
 import ChalkLog
 
 #if canImport(Glibc)
@@ -18,11 +19,11 @@ extension DockerBuild {
         m["CHALK_ID"] = .string(DockerWiring.randomChalkID())
         m["CHALK_VERSION"] = .string(ctx.identity.version)
         m["TIMESTAMP_WHEN_CHALKED"] = .int(now)
-        m["DATETIME_WHEN_CHALKED"] = .string(Clock.datetime(now))
+        m["DATETIME_WHEN_CHALKED"] = .string(OperationTime(milliseconds: now).dateTime)
         m["ARTIFACT_TYPE"] = "Docker Image"
         m["CHALK_RAND"] = .string(Hex.encode(randomBytes(8)))
         m["INJECTOR_COMMIT_ID"] = .string(ctx.identity.commit)
-        m["PLATFORM_WHEN_CHALKED"] = .string(platformString())
+        m["PLATFORM_WHEN_CHALKED"] = .string(SystemFacts.platform)
         m.setIfNotEmpty("DOCKER_FILE", dockerfileText.map { .string($0) })
         m.setIfNotEmpty("DOCKER_TAGS", .array(opts.tags.map { .string($0) }))
         m.setIfNotEmpty("DOCKER_TARGET", opts.target.map { .string($0) })

@@ -43,25 +43,17 @@ struct DockerContext: Sendable {
     func hostKeys(_ now: Int64) -> ChalkObject {
         var h = ChalkObject()
         h["_TIMESTAMP"] = .int(now)
-        h["_DATETIME"] = .string(Clock.datetime(now))
+        h["_DATETIME"] = .string(OperationTime(milliseconds: now).dateTime)
         h["_OP_CHALKER_VERSION"] = .string(identity.version)
         h["_OP_CHALKER_COMMIT_ID"] = .string(identity.commit)
         h["_OP_ARGV"] = .array(argv.map { .string($0) })
-        h["_OP_PLATFORM"] = .string(platformString())
+        h["_OP_PLATFORM"] = .string(SystemFacts.platform)
         var u = utsname()
         if uname(&u) == 0 {
             h["_OP_HOSTNAME"] = .string(withUnsafeBytes(of: u.nodename) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         return h
     }
-}
-
-/// `uname -o`-like OS + machine, e.g. `GNU/Linux x86_64`.
-func platformString() -> String {
-    var u = utsname()
-    guard uname(&u) == 0 else { return "GNU/Linux" }
-    let m = withUnsafeBytes(of: u.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    return "GNU/Linux " + m
 }
 
 /// `chalk docker ...` and chalk invoked as `docker` (issue 7).

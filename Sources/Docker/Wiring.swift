@@ -69,16 +69,4 @@ enum Clock {
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
-
-    /// `yyyy-MM-ddTHH:mm:ss.fff+hh:mm` in local time (Chalk's DATETIME format).
-    static func datetime(_ millis: Int64) -> String {
-        var t = time_t(millis / 1000)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        func p(_ n: Int32, _ w: Int = 2) -> String { let s = String(n); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let off = Int32(tmv.tm_gmtoff / 60)
-        let sign = off < 0 ? "-" : "+"
-        return "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1))-\(p(tmv.tm_mday))T\(p(tmv.tm_hour)):\(p(tmv.tm_min)):\(p(tmv.tm_sec))."
-            + p(Int32(millis % 1000), 3) + "\(sign)\(p(abs(off) / 60)):\(p(abs(off) % 60))"
-    }
 }
