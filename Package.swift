@@ -88,6 +88,8 @@ let package = Package(
     targets: [
         // C shims: what Swift can't call directly.
         .target(name: "CChalkSys"),
+        // chalk exec's pre-main launcher: linked into the chalk executable only.
+        .target(name: "CExecLaunch", dependencies: ["CChalkSys"]),
         .target(name: "CCrypto", linkerSettings: cryptoLinkerSettings),
         .target(name: "CBuildInfo", cSettings: [.define("CHALK_BUILD_COMMIT", to: "\"\(buildCommit)\"")]),
         .target(name: "CCurl", cSettings: curlInclude, linkerSettings: curlLinkerSettings),
@@ -110,7 +112,7 @@ let package = Package(
             name: "chalk",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "Supervisor", "Marking", "Config", "Reporting", "Operations", "Docker", "CBuildInfo", "CChalkSys", "ChalkLog",
+                "Supervisor", "Marking", "Config", "Reporting", "Operations", "Docker", "CBuildInfo", "CChalkSys", "CExecLaunch", "ChalkLog",
             ],
             swiftSettings: strict + curlSwiftInclude),
 

@@ -32,10 +32,17 @@ uint64_t chalk_current_ignored(void) {
 
 // Runs before main() and before any Swift code: this is the state the workload must get back.
 // Constructor priority 101 is the earliest available to programs.
-__attribute__((constructor(101))) static void chalk_capture_inherited_signals(void) {
+void chalk_capture_inherited_signals_once(void) {
+    static int captured;
+    if (captured) return;
+    captured = 1;
     uint64_t old = 0;
     if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &old, KSIGSET_SIZE) == 0) inherited_mask = old;
     inherited_ignored = chalk_current_ignored();
+}
+
+__attribute__((constructor(101))) static void chalk_capture_inherited_signals(void) {
+    chalk_capture_inherited_signals_once();
 }
 
 uint64_t chalk_inherited_sigmask(void) { return inherited_mask; }

@@ -11,7 +11,7 @@
 
 extern char **environ;
 
-// Everything below that runs in the child after fork() is async-signal-safe: no malloc, no
+// Everything below that runs in the child after vfork() is async-signal-safe: no malloc, no
 // locks, no Swift. This is why the child path lives in C (STYLE.md 3).
 
 /// Puts back the dispositions chalk inherited: SIG_IGN where chalk started with SIG_IGN,
@@ -34,31 +34,19 @@ static void restore_dispositions(void) {
     }
 }
 
-static void write_all(int fd, const void *buf, size_t n) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) { if (errno == EINTR) continue; return; }
-        p += w; n -= (size_t)w;
-    }
-}
-
 static void restore_mask(void) {
     uint64_t mask = chalk_inherited_sigmask();
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, (size_t)8);
 }
 
 /// Tries each path; returns the index and errno of the first failure (a later path can only
-/// be tried when an earlier one failed). With report_fd >= 0, announces each attempt there
-/// ({0, 0, index}), so the parent learns which path the running program came from.
-static int exec_paths(const chalk_spawn_attr *a, int *first_errno, int report_fd) {
+/// be tried when an earlier one failed). *attempt (when not NULL) holds the index of the path
+/// being tried, so a vfork parent learns which path the running program came from.
+static int exec_paths(const chalk_spawn_attr *a, int *first_errno, volatile int *attempt) {
     char *const *envp = a->envp ? a->envp : environ;
     int first = -1;
     for (int i = 0; i < a->path_count; i++) {
-        if (report_fd >= 0) {
-            int attempt[3] = {0, 0, i};
-            write_all(report_fd, attempt, sizeof attempt);
-        }
+        if (attempt) *attempt = i;
         execve(a->paths[i], a->argv, envp);
         if (first < 0) { first = i; *first_errno = errno; }
     }
@@ -66,66 +54,51 @@ static int exec_paths(const chalk_spawn_attr *a, int *first_errno, int report_fd
     return first;
 }
 
+/// What the vfork child leaves for the parent in the parent's own stack frame (they share
+/// memory until the child execs or exits, and the parent is suspended until then).
+typedef struct {
+    int attempt;  // index of the path execve is trying
+    int stage;    // 0: exec'd; 1: chdir failed; 2: every exec failed
+    int err;
+    int index;    // the path of the first failure
+} child_report;
+
 int chalk_spawn(const chalk_spawn_attr *a, pid_t *pid_out, int *err, int *failed) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) { *err = errno; return CHALK_SPAWN_SETUP_FAILED; }
-    pid_t pid = fork();
-    if (pid < 0) {
-        *err = errno;
-        close(fds[0]); close(fds[1]);
-        return CHALK_SPAWN_SETUP_FAILED;
-    }
+    volatile child_report report = {0, 0, 0, 0};
+    // vfork: no page tables copied and no copy-on-write afterwards, and the parent resumes
+    // exactly when the child has exec'd or exited. The child runs on this stack until then:
+    // it calls only async-signal-safe functions, never returns, and leaves its outcome in
+    // `report`. All signals are blocked (inherited from the supervisor), so no handler can
+    // run in the child, and tcsetpgrp from a background group is not stopped by SIGTTOU.
+    pid_t pid = vfork();
+    if (pid < 0) { *err = errno; return CHALK_SPAWN_SETUP_FAILED; }
     if (pid == 0) {
-        // Child. All signals are still blocked (inherited from the supervisor), so nothing can
-        // interrupt this sequence, and tcsetpgrp from a background group is not stopped by SIGTTOU.
-        close(fds[0]);
-        int report[3] = {0, 0, 0};  // {stage, errno, index}
         if (a->new_process_group) setpgid(0, 0);
         if (a->tty_fd >= 0) tcsetpgrp(a->tty_fd, getpgrp());
         restore_dispositions();
         if (a->cwd && chdir(a->cwd) != 0) {
-            report[0] = 1; report[1] = errno;
-            write_all(fds[1], report, sizeof report);
+            report.stage = 1; report.err = errno;
             _exit(127);
         }
         restore_mask();
         int e = 0;
-        int idx = exec_paths(a, &e, fds[1]);
-        report[0] = 2; report[1] = e; report[2] = idx;
-        write_all(fds[1], report, sizeof report);
+        int idx = exec_paths(a, &e, &report.attempt);
+        report.stage = 2; report.err = e; report.index = idx;
         _exit(127);
     }
-    close(fds[1]);
-    // glibc's fork() unblocks its two internal signals (32, 33) in the parent: block them again.
+    // glibc's vfork() leaves the parent's mask alone, but block everything again anyway, as
+    // the supervisor expects (including glibc's internal 32 and 33).
     chalk_block_all_signals();
-    // Both sides set the group, so it is in place whichever runs first (as shells do). After
-    // the child has exec'd this fails with EACCES, which is fine.
-    if (a->new_process_group) setpgid(pid, pid);
-    // Records of 3 ints: {0, 0, i} before each execve attempt, {1 or 2, errno, i} on failure.
-    // EOF after attempts only: the last attempt succeeded (the pipe closed on exec).
-    int record[3], last_attempt = 0, failure = 0, fail_err = 0, fail_idx = 0;
-    size_t got = 0;
-    for (;;) {
-        ssize_t r = read(fds[0], (char *)record + got, sizeof record - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-        if (got < sizeof record) continue;
-        got = 0;
-        if (record[0] == 0) { last_attempt = record[2]; continue; }
-        failure = 1; fail_err = record[1]; fail_idx = record[2];
-    }
-    close(fds[0]);
-    if (!failure && got == 0) {
+    if (report.stage == 0) {
         *pid_out = pid;
-        *failed = last_attempt;
+        *failed = report.attempt;
         return CHALK_SPAWN_OK;
     }
     // The child failed before or at exec and has _exit'ed: collect it so it leaves no zombie.
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-    *err = failure ? fail_err : EIO;
-    *failed = failure ? fail_idx : 0;
+    *err = report.err;
+    *failed = report.stage == 2 ? report.index : 0;
     return CHALK_SPAWN_EXEC_FAILED;
 }
 
@@ -133,7 +106,7 @@ int chalk_exec_direct(const chalk_spawn_attr *a, int *failed) {
     restore_dispositions();
     restore_mask();
     int e = 0;
-    *failed = exec_paths(a, &e, -1);
+    *failed = exec_paths(a, &e, NULL);
     errno = e;
     return -1;
 }

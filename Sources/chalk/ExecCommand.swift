@@ -39,7 +39,7 @@ struct ExecCommand: ParsableCommand {
         // An inherited SIGCHLD=SIG_IGN would make the kernel reap the workload for us and hide
         // its status; the workload gets the inherited disposition back.
         signal(SIGCHLD, SIG_DFL)
-        let startMillis = ExecClock.wallMillis()
+        let startMillis = EarlyLaunch.startMillis ?? ExecClock.wallMillis()
 
         let parsed = ExecArguments.parse(args)
         Log.shared.level = parsed.logLevel ?? .error
@@ -50,10 +50,13 @@ struct ExecCommand: ParsableCommand {
 
         var argv = parsed.command
         if let name = parsed.commandName { argv.insert(name, at: 0) }
-        guard let program = argv.first else {
-            Log.writeStderr("chalk: exec: no PROGRAM given\nusage: chalk exec [OPTIONS] [--] PROGRAM [ARG...]\n")
-            _exit(2)
+        var preloadedConfig: ChalkConfig?
+        if argv.isEmpty {
+            (preloadedConfig, argv) = ConfiguredProgram.load(
+                configFile: parsed.configFile, useEmbeddedConfig: parsed.useEmbeddedConfig,
+                startDirectory: currentDirectory())
         }
+        let program = argv[0]
 
         if let pds = parsed.parentDeathSignal { ParentDeath.request(pds) }
         if parsed.subreaper || getenv("CHALK_SUBREAPER") != nil { ProcessRole.becomeSubreaper() }
@@ -61,30 +64,9 @@ struct ExecCommand: ParsableCommand {
         // when the config has set the level.
         if parsed.logLevel != nil { ProcessRole.warnIfNotReaping() }
 
-        let candidates: [String]
-        switch ProgramResolver.resolve(program, path: getenv("PATH").map { String(cString: $0) },
-                                       selfExe: ExecCollectorsBridge.selfExe()) {
-        case .success(let c): candidates = c
-        case .failure(let e):
-            Log.writeStderr(e.description + "\n")
-            _exit(e.exitCode)
-        }
-        let spec = WorkloadSpec(candidates: candidates, argv: argv)
-
-        let workload: Workload
-        switch WorkloadSpawner.spawn(spec, program: program) {
-        case .started(let w): workload = w
-        case .execFailed(let e):
-            Log.writeStderr(e.description + "\n")
-            _exit(e.exitCode)
-        case .setupFailed(let err):
-            // Fail open: chalk can't supervise, so it becomes the workload.
-            Log.trace("exec: cannot start a supervised child (\(ProgramResolver.errnoText(err))); executing \(program) directly")
-            let e = WorkloadSpawner.execDirectly(spec, program: program)
-            Log.writeStderr(e.description + "\n")
-            _exit(e.exitCode)
-        }
-
+        // Usually the pre-main launcher (CExecLaunch) has started the workload already; else
+        // (PROGRAM not found, fork failed, ...) it is resolved and spawned here.
+        let workload = EarlyLaunch.workload(program: program, argv: argv) ?? spawnWorkload(program: program, argv: argv)
         // The workload keeps the directory chalk started in; chalk itself moves to `/` so it
         // holds no mount busy. Relative config paths still resolve against the start directory.
         let startDirectory = currentDirectory()
@@ -121,7 +103,8 @@ struct ExecCommand: ParsableCommand {
             finished: { waker.wake() },
             releaseMemory: { chalk_release_memory() },
             releaseAndPoll: { fd, timeout in chalk_release_memory_and_poll(fd, timeout) },
-            embeddedConfig: { SelfConfig.embeddedSource(in: SelfMark.read()) }))
+            embeddedConfig: { SelfConfig.embeddedSource(in: SelfMark.read()) }),
+            configSource: preloadedConfig.map { .fixed($0) } ?? .loader)
         let started = BackgroundThread.start { reporter.run() }
         SignalMask.blockAll()  // glibc's pthread_create restores a mask without 32 and 33
         if !started { Log.trace("exec: reporter thread not started; running without reports") }
@@ -133,6 +116,32 @@ struct ExecCommand: ParsableCommand {
         // _exit: no atexit handlers, nothing to flush (chalk never buffers stdout), and the
         // reporter thread, if still busy past its deadline, ends with the process.
         _exit(live.current.finalExitCode(status))
+    }
+
+    /// Resolves PROGRAM and starts it; exits 126/127 with `chalk: PROGRAM: reason` when it
+    /// can't be run, and fails open (execs it directly) when chalk can't set up a child.
+    static func spawnWorkload(program: String, argv: [String]) -> Workload {
+        let candidates: [String]
+        switch ProgramResolver.resolve(program, path: getenv("PATH").map { String(cString: $0) },
+                                       selfExe: ExecCollectorsBridge.selfExe()) {
+        case .success(let c): candidates = c
+        case .failure(let e):
+            Log.writeStderr(e.description + "\n")
+            _exit(e.exitCode)
+        }
+        let spec = WorkloadSpec(candidates: candidates, argv: argv)
+        switch WorkloadSpawner.spawn(spec, program: program) {
+        case .started(let w): return w
+        case .execFailed(let e):
+            Log.writeStderr(e.description + "\n")
+            _exit(e.exitCode)
+        case .setupFailed(let err):
+            // Fail open: chalk can't supervise, so it becomes the workload.
+            Log.trace("exec: cannot start a supervised child (\(ProgramResolver.errnoText(err))); executing \(program) directly")
+            let e = WorkloadSpawner.execDirectly(spec, program: program)
+            Log.writeStderr(e.description + "\n")
+            _exit(e.exitCode)
+        }
     }
 
     static func currentDirectory() -> String {

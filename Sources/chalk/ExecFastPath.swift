@@ -1,3 +1,4 @@
+import CChalkSys
 import ChalkLog
 import Supervisor
 
@@ -5,15 +6,19 @@ import Supervisor
 /// swift-argument-parser, so that option parsing stops at the first non-option and nothing slow
 /// runs before the spawn (RULINGS 2, 9).
 enum ExecFastPath {
-    /// Global flags that take a value (`--flag V` or `--flag=V`).
-    static let globalValueFlags: Set<String> = [
-        "--log-level", "-l", "--log-format", "--config-file", "-f", "--report-cache-file", "--enable-report",
-        "--disable-report", "--chalk-symlink-behavior", "--scan-symlink-behavior",
-    ]
+    /// Global flags that take a value (`--flag V` or `--flag=V`). The lists live in C
+    /// (CChalkSys/exec_cmdline.c), shared with the pre-main launcher.
+    static let globalValueFlags = cStrings(chalk_global_value_flag_list())
     /// Exec flags that take a value.
-    static let execValueFlags: Set<String> = [
-        "--exec-command-name", "--report-template", "--remap-exit", "--parent-death-signal", "--rewrite-signal",
-    ]
+    static let execValueFlags = cStrings(chalk_exec_value_flag_list())
+
+    private static func cStrings(_ list: UnsafePointer<UnsafePointer<CChar>?>?) -> Set<String> {
+        guard let list else { return [] }
+        var out: Set<String> = []
+        var i = 0
+        while let p = list[i] { out.insert(String(cString: p)); i += 1 }
+        return out
+    }
     /// Yes/no global flags (and their `--no-` forms), accepted and, unless ExecArguments uses
     /// them, without effect in exec.
     static let globalSwitches: Set<String> = [

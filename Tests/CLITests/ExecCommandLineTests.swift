@@ -133,3 +133,72 @@ import Glibc
         #expect(r.stdout == "real greet\n")
     }
 }
+
+/// The pre-main launcher (Sources/CExecLaunch) starts the workload before the Swift parser reads
+/// the command line; both must agree on what the workload is, whatever flags come first.
+@Suite struct ExecPreMainLauncherTests {
+    @Test(arguments: [
+        ["exec", "--log-level", "trace", "sh", "-c", "exit 0"],
+        ["--log-level", "trace", "exec", "--", "sh", "-c", "exit 0"],
+        ["--log-level=trace", "exec", "--remap-exit", "3", "--rewrite-signal=USR1:0", "sh", "-c", "exit 3"],
+        ["-l", "trace", "--no-use-embedded-config", "exec", "--heartbeat", "--subreaper", "--", "sh", "-c", "exit 0"],
+        ["exec", "--trace", "--bogus-flag", "--warn-reaped", "sh", "-c", "exit 0"],
+        ["exec", "--log-level", "trace", "--exec-command-name", "sh", "--", "-c", "exit 0"],
+        ["exec", "--log-level", "trace", "--exec-command-name=true", "positional", "args"],
+        ["exec", "--log-level", "trace", "--signal-group", "--parent-death-signal", "TERM", "sh", "-c", "exit 0"],
+    ])
+    func launcherAndParserAgree(args: [String]) throws {
+        let home = try TestSupport.makeTempDir("exec-launch")
+        defer { TestSupport.removeTree(home) }
+        let r = try TestSupport.run(ExecTest.chalk, args, environment: ExecTest.environment(home: home), timeout: 60)
+        #expect(r.status == 0, "\(args): \(r.stderr)")
+        #expect(r.stderr.contains("was started before main by the pre-main launcher"), "\(args): \(r.stderr)")
+        #expect(!r.stderr.contains("internal:"), "\(args): \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    /// When PROGRAM can't be found the launcher leaves it to the Swift path, which says why.
+    @Test func launcherLeavesUnresolvableProgramsToTheSupervisor() throws {
+        let home = try TestSupport.makeTempDir("exec-launch")
+        defer { TestSupport.removeTree(home) }
+        let r = try TestSupport.run(ExecTest.chalk, ["exec", "--log-level", "trace", "no-such-program-xyz"],
+                                    environment: ExecTest.environment(home: home), timeout: 60)
+        #expect(r.status == 127)
+        #expect(!r.stderr.contains("pre-main launcher"))
+        #expect(r.stderr.contains("chalk: no-such-program-xyz: command not found"))
+    }
+}
+
+/// `chalk exec` with no PROGRAM runs what the config names (exec.command_name, exec.default_args).
+@Suite struct ExecConfiguredProgramTests {
+    func run(_ args: [String], config: String, home: URL) throws -> TestSupport.ProcessResult {
+        let file = ExecTest.write(config, to: home, name: "exec.c4m", mode: 0o644)
+        return try TestSupport.run(ExecTest.chalk, ["--config-file", file] + args,
+                                   environment: ExecTest.environment(home: home), timeout: 60)
+    }
+
+    @Test func commandNameAndDefaultArgsFromTheConfig() throws {
+        let home = try TestSupport.makeTempDir("exec-config-program")
+        defer { TestSupport.removeTree(home) }
+        let config = "exec {\n  command_name: \"sh\"\n  default_args: [\"-c\", \"echo from config; exit 5\"]\n}\n"
+        let r = try run(["exec"], config: config, home: home)
+        #expect(r.status == 5, "\(r.stderr)")
+        #expect(r.stdout == "from config\n")
+        // A program on the command line wins: the config never delays a named workload.
+        let named = try run(["exec", "--", "sh", "-c", "echo named"], config: config, home: home)
+        #expect(named.status == 0)
+        #expect(named.stdout == "named\n")
+    }
+
+    @Test func firstDefaultArgIsTheProgramWhenNoCommandName() throws {
+        let home = try TestSupport.makeTempDir("exec-config-program")
+        defer { TestSupport.removeTree(home) }
+        let r = try run(["exec"], config: "exec {\n  default_args: [\"sh\", \"-c\", \"echo first; exit 6\"]\n}\n", home: home)
+        #expect(r.status == 6, "\(r.stderr)")
+        #expect(r.stdout == "first\n")
+        let off = try run(["exec"], config: "exec {\n  command_name_from_args: false\n  default_args: [\"sh\"]\n}\n",
+                          home: home)
+        #expect(off.status == 2)
+        #expect(off.stderr.contains("the config names none"), "\(off.stderr)")
+    }
+}

@@ -60,10 +60,11 @@ enum {
     CHALK_SPAWN_SETUP_FAILED = 2,
 };
 
-/// Forks and execs. The child: own process group, terminal handoff, the inherited ignored
+/// vforks and execs. The child: own process group, terminal handoff, the inherited ignored
 /// dispositions restored (everything else SIG_DFL), the inherited signal mask restored, optional
-/// chdir, then execve of each path in turn. Exec errors come back through a CLOEXEC pipe, so on
-/// CHALK_SPAWN_OK the program is running, and *failed holds the index of the path it runs.
+/// chdir, then execve of each path in turn. The parent resumes when the child has exec'd or
+/// exited, so on CHALK_SPAWN_OK the program is running, and *failed holds the index of the path
+/// it runs.
 int chalk_spawn(const chalk_spawn_attr *attr, pid_t *pid, int *err, int *failed);
 
 /// Fail-open path: restores the inherited signal state in this process and execs each path in
@@ -80,5 +81,58 @@ void chalk_release_memory(void);
 /// chalk_release_memory, then poll(fd, POLLIN, timeout_ms): the reporter's idle wait. Releasing
 /// right before sleeping keeps the code that runs afterwards (and faults back in) to a minimum.
 int chalk_release_memory_and_poll(int fd, int timeout_ms);
+
+// ---- exec's command line -----------------------------------------------------------------------
+/// Flags that take a value (`--flag V` or `--flag=V`), NULL-terminated: global flags, and exec's
+/// own. The single list read by both the C launcher and the Swift parser.
+const char *const *chalk_global_value_flag_list(void);
+const char *const *chalk_exec_value_flag_list(void);
+/// 1 when the flag (the first len bytes of `flag`) takes a value.
+int chalk_flag_takes_value(const char *flag, size_t len);
+
+/// Where PROGRAM is in `chalk [GLOBAL FLAGS] exec [OPTIONS] [--] PROGRAM [ARG...]`.
+typedef struct {
+    /// Index in argv of the first word after exec's options (PROGRAM, or argc when there is none).
+    int command_index;
+    /// The value of --exec-command-name (points into argv), or NULL.
+    const char *command_name;
+    /// --subreaper was given.
+    int subreaper;
+} chalk_exec_cmdline;
+
+/// Scans a whole process command line (argv[0] = chalk). Returns 0 when it is an exec command
+/// line (not `exec --help`, not chalk running as `docker`), -1 otherwise.
+int chalk_scan_exec_cmdline(int argc, char *const *argv, chalk_exec_cmdline *out);
+
+// ---- finding PROGRAM --------------------------------------------------------------------------
+#define CHALK_MAX_CANDIDATES 64
+/// Files to try with execve, in order (malloc'ed; chalk_candidates_free releases them).
+typedef struct {
+    char *paths[CHALK_MAX_CANDIDATES];
+    int count;
+} chalk_candidates;
+
+enum {
+    CHALK_RESOLVE_OK = 0,
+    /// *err holds the errno (stat of a path with a `/`; ENOENT for an empty PROGRAM).
+    CHALK_RESOLVE_ERRNO = 1,
+    CHALK_RESOLVE_IS_DIRECTORY = 2,
+    /// Found, but no execute bit applies ("Permission denied").
+    CHALK_RESOLVE_NOT_EXECUTABLE = 3,
+    /// A bare name found in no PATH directory ("command not found").
+    CHALK_RESOLVE_NOT_FOUND = 4,
+};
+
+/// PROGRAM to candidates (spec/exec.md §1.4, §10.6): a name with a `/` as written; a bare name
+/// in each PATH directory (empty entry = working directory; default PATH when NULL), every
+/// regular file with an applicable execute bit, skipping chalk's own directory when PROGRAM is
+/// chalk's own file name (self_exe, may be NULL).
+int chalk_resolve_program(const char *program, const char *path, const char *self_exe, chalk_candidates *out,
+                          int *err);
+void chalk_candidates_free(chalk_candidates *c);
+
+/// Captures the inherited signal mask and ignored dispositions once (idempotent); the pre-main
+/// launcher calls it before it blocks anything, whatever order constructors run in.
+void chalk_capture_inherited_signals_once(void);
 
 #endif
