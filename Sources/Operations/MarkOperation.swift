@@ -72,9 +72,15 @@ public struct MarkOperation: Sendable {
         // Artifacts are processed on several threads (reading, hashing and the rename of one
         // file overlap with the others); their outcomes are merged strictly in discovery
         // order, so the report, the logs and virtual-chalk.json read as with one thread.
+        var progress = ProgressLine(label: ctx.operation)
+        let counted = ctx.operation == "insert" ? "marked" : ctx.operation == "delete" ? "unmarked" : "with a mark"
+        var merged = 0
         ParallelArtifacts.run(count: paths.count, threads: Self.threadCount(paths.count)) { i in
             process(paths[i], host: host, request: request, selfPath: selfPath)
         } merge: { outcome in
+            merged += 1
+            defer { progress.update(done: merged, total: paths.count, detail: "\(run.chalks.count) \(counted)") }
+            if !outcome.logs.isEmpty || !outcome.logsAfterVirtualWrite.isEmpty { progress.clear() }
             for (level, message) in outcome.logs { Log.shared.emit(level, message) }
             if let line = outcome.virtualLine {
                 do {
@@ -90,6 +96,7 @@ public struct MarkOperation: Sendable {
             if outcome.invalid { failed = true }
             if let e = outcome.error { fail(e) }
         }
+        progress.clear()
         return MarkOperationResult(run: run, failed: failed)
     }
 
