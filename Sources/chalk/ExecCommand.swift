@@ -15,21 +15,33 @@ struct ExecCommand: ParsableCommand {
         commandName: "exec",
         abstract: "Run a workload under chalk's supervisor (PID-1 safe) and report on it in the background.",
         discussion: """
-            chalk [--log-level L] exec [OPTIONS] [--] PROGRAM [ARG...]
-              --subreaper                become a child subreaper (also when env CHALK_SUBREAPER is set)
-              --signal-group             forward signals to the workload's process group; SIGTERM the
-                                         group when the workload exits
-              --remap-exit CODE          exit 0 when the workload exits with CODE (repeatable)
-              --parent-death-signal SIG  ask the kernel for SIG when chalk's parent dies
-              --rewrite-signal FROM:TO   rewrite a received signal before forwarding; TO=0 drops it
-              --warn-reaped              log every reaped orphan at warn level
-              --heartbeat                send periodic heartbeat reports
-              --exec-command-name C      the program to run (all positional args go to it)
-              --report-template T        template of the exec report
-            Option parsing stops at the first non-option: `chalk exec ls -la` runs `ls -la`.
+            chalk [GLOBAL FLAGS] exec [OPTIONS] [--] PROGRAM [ARG...]
+
+            Options (also settable in the config's exec section):
+              --subreaper               become a child subreaper (also when
+                                        CHALK_SUBREAPER is set)
+              --signal-group            forward signals to the workload's process
+                                        group; SIGTERM the group when it exits
+              --remap-exit CODE         exit 0 when the workload exits with CODE
+                                        (repeatable)
+              --parent-death-signal SIG ask the kernel for SIG when chalk's parent
+                                        dies (name or number)
+              --rewrite-signal FROM:TO  rewrite a received signal before forwarding
+                                        it; TO=0 drops it (repeatable)
+              --warn-reaped             log every reaped orphan at warn level
+              --heartbeat               send periodic heartbeat reports
+              --exec-command-name C     the program to run; every positional
+                                        argument goes to it
+              --report-template T       template of the exec report
+
+            Option parsing stops at the first non-option: `chalk exec ls -la` runs
+            `ls -la`. With no PROGRAM, chalk runs exec.command_name with
+            exec.default_args from its config. Exit status: the workload's, 128+N
+            after signal N, 127 when PROGRAM is not found, 126 when it can't be run.
             """)
 
-    @Argument(parsing: .captureForPassthrough) var program: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: "The workload and its arguments, passed verbatim.")
+    var program: [String] = []
 
     /// Runs `chalk exec` and exits with the workload's status. Order matters: signals are
     /// blocked before anything else (no thread exists yet, so every later thread inherits the
