@@ -81,4 +81,14 @@ void chalk_release_memory(void);
 /// right before sleeping keeps the code that runs afterwards (and faults back in) to a minimum.
 int chalk_release_memory_and_poll(int fd, int timeout_ms);
 
+// ---- job control (jobcontrol.c) ----------------------------------------------------------------
+/// Stops chalk with `sig` (SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU) as its default action would,
+/// although chalk blocks every signal: `whole_group` sends it to chalk's process group (as the
+/// terminal does), otherwise to chalk only. Returns when chalk has been continued, or at once
+/// when the kernel discards the signal (job-control signals do nothing in an orphaned process
+/// group). The stop signal and the SIGCONT that resumed chalk are consumed, so the signal loop
+/// never forwards them. Returns 1 when a SIGCONT resumed chalk, 0 when none came, -1/errno when
+/// the signal could not be sent.
+int chalk_job_stop(int sig, int whole_group);
+
 #endif
