@@ -25,7 +25,7 @@ public struct SignalLoopHooks: Sendable {
 
 /// The supervisor's main loop, on the main thread, with every signal blocked: one synchronous
 /// wait for the next signal (signalfd, or `sigtimedwait`) that forwards signals to the workload (or its group) and reaps every child
-/// with `waitpid(-1, WNOHANG)`. Returns the workload's status once it has exited and the
+/// with `waitpid(-1, WNOHANG)` (plus WUNTRACED on a terminal, for job control: see `JobControl`). Returns the workload's status once it has exited and the
 /// reporter has finished or its deadline has passed.
 public enum SignalLoop {
     public static func run(_ workload: Workload, options: LiveSupervisorOptions, hooks: SignalLoopHooks) -> WorkloadStatus {
