@@ -21,7 +21,9 @@ public struct JobControl: Sendable {
     /// Job control for this workload, or nil when chalk has no controlling terminal on fd 0,
     /// is PID 1, or did not spawn the workload in a process group of its own.
     public static func forWorkload(_ workload: Workload) -> JobControl? {
-        guard let fd = workload.controllingTerminal, getpid() != 1 else { return nil }
+        // (A Workload made without controllingTerminal still has job control when it was
+        // handed the terminal: chalk then had it as its controlling terminal.)
+        guard let fd = workload.controllingTerminal ?? workload.terminalFD, getpid() != 1 else { return nil }
         return JobControl(terminalFD: fd)
     }
 
