@@ -63,7 +63,7 @@ struct ExecJobControlTests {
         PROMPT = r"JCPROMPT\$ "
         def job_state():
             # (plain `jobs` says "Stopped" for any stop signal; `jobs -l` names it)
-            send("jobs -l\n"); m = expect(r"\[1\]\+\s+\d+\s+(Running|Stopped(?: \([a-z ]+\))?)\s"); expect(PROMPT)
+            send("jobs -l\n"); m = expect(r"\[1\]\+\s+\d+\s+(Running|Done|Exit \d+|Stopped(?: \([a-z ]+\))?)\s"); expect(PROMPT)
             return m.group(1).decode()
         def wait_job(want, timeout=30):
             end = time.time() + timeout
@@ -150,6 +150,27 @@ struct ExecJobControlTests {
             """#)
         #expect(status == 0, "\(out)")
         #expect(out.contains("DRIVER-OK") && out.contains("got:hello") && out.contains("rc=7"), "\(out)")
+    }
+
+    /// A job resumed with `bg` that then exits must leave the terminal with the shell: chalk
+    /// takes it back at the workload's exit only from the workload's own group.
+    @Test func aBackgroundJobThatExitsLeavesTheTerminalWithTheShell() throws {
+        let (status, out) = try drive(#"""
+            expect(PROMPT)
+            send('"$CHALK" exec -- /bin/sh -c \'echo "ready pid=$$"; sleep 2; exit 3\'\n')
+            expect(r"ready pid=\d+")
+            send("\x1a"); expect(r"Stopped\s"); expect(PROMPT)
+            send("bg\n"); expect(PROMPT)
+            wait_job("Exit 3")
+            send('echo "tpgid=$(ps -o tpgid= -p $$ | tr -d " ") pgid=$(ps -o pgid= -p $$ | tr -d " ")"\n')
+            m = expect(r"tpgid=(\d+) pgid=(\d+)"); expect(PROMPT)
+            print("\nSHELL-HAS-TERMINAL=%s" % (m.group(1) == m.group(2)))
+            send("exit\n")
+            os.waitpid(pid, 0)
+            print("DRIVER-OK")
+            """#)
+        #expect(status == 0, "\(out)")
+        #expect(out.contains("DRIVER-OK") && out.contains("SHELL-HAS-TERMINAL=True"), "\(out)")
     }
 
     /// chalk as the session leader of the pty (as under `script -c` or `docker run -t` without
