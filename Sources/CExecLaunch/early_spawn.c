@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static chalk_early_spawn result = { .state = CHALK_EARLY_NONE, .tty_fd = -1 };
+static chalk_early_spawn result = { .state = CHALK_EARLY_NONE, .tty_fd = -1, .controlling_tty = -1 };
 static chalk_candidates candidates;
 
 const chalk_early_spawn *chalk_early_spawn_result(void) { return &result; }
@@ -55,7 +55,9 @@ __attribute__((constructor(102))) static void chalk_early_exec(int argc, char **
     }
     // Hand over the terminal only when chalk is in its foreground: a background `chalk exec &`
     // must not steal the shell's terminal.
-    int tty = isatty(0) && tcgetpgrp(0) == getpgrp() ? 0 : -1;
+    // tcgetpgrp fails (ENOTTY) unless fd 0 is chalk's controlling terminal.
+    pid_t foreground = isatty(0) ? tcgetpgrp(0) : -1;
+    int tty = foreground > 0 && foreground == getpgrp() ? 0 : -1;
     chalk_spawn_attr attr = {
         .paths = (const char *const *)candidates.paths, .path_count = candidates.count, .argv = wargv,
         .envp = NULL, .cwd = NULL, .new_process_group = 1, .tty_fd = tty,
@@ -71,6 +73,7 @@ __attribute__((constructor(102))) static void chalk_early_exec(int argc, char **
     result.path_count = candidates.count;
     result.command_index = cl.command_index;
     result.tty_fd = tty;
+    result.controlling_tty = foreground > 0 ? 0 : -1;
     result.start_millis = start;
     result.state = rc == CHALK_SPAWN_OK ? CHALK_EARLY_STARTED
                  : rc == CHALK_SPAWN_EXEC_FAILED ? CHALK_EARLY_EXEC_FAILED : CHALK_EARLY_SETUP_FAILED;

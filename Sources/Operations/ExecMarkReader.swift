@@ -11,6 +11,9 @@ struct ExecArtifact: Sendable {
     var mark: ChalkObject?
     /// SHA-256 of the file bytes (`_CURRENT_HASH`).
     var currentHash: String?
+    /// The mark checked as extract checks it (`_VALIDATED_METADATA`, `_VALIDATED_NORMALIZATION`);
+    /// nil when there is no mark.
+    var validation: MarkValidation? = nil
 }
 
 /// The exec reporter's calls into the marking code: the codecs for the workload's file, the
@@ -48,7 +51,16 @@ enum ExecMarkReader {
         let hash = hasher.finalizeHex()
         if keep, let claimed = try? CodecRegistry.claim(ArtifactInput(path: path, bytes: whole, mode: UInt32(st.st_mode)),
                                                            operation: .exec, codecs: CodecRegistry.fileCodecs()) {
-            return ExecArtifact(artifactType: claimed.scan.artifactType, mark: claimed.scan.mark, currentHash: hash)
+            // A mark holding only MAGIC is what a removed script mark leaves: unmarked, as in extract.
+            guard let mark = claimed.scan.mark, !MarkOperation.isPlaceholder(mark) else {
+                return ExecArtifact(artifactType: claimed.scan.artifactType, mark: nil, currentHash: hash)
+            }
+            // The same check as extract: CHALK_ID against the codec's unchalked hash, METADATA_ID
+            // against the mark's contents. It never throws; a mismatch is reported, not fatal.
+            let validation = MarkValidation.validate(mark, currentHash: claimed.scan.unchalkedHash)
+            if !validation.valid { Log.trace("\(path): invalid chalk mark: \(validation.problem ?? "validation failed")") }
+            return ExecArtifact(artifactType: claimed.scan.artifactType, mark: mark, currentHash: hash,
+                                validation: validation)
         }
         return ExecArtifact(artifactType: sniffType(head), mark: nil, currentHash: hash)
     }
@@ -68,14 +80,26 @@ enum ExecMarkReader {
             if n == 0 { break }
             bytes += buffer[0..<n]
         }
+        return containerItem(markBytes: bytes,
+                             artifactType: ContainerDetection.dockerContainerID() == nil ? "Docker Image" : "Docker Container")
+    }
+
+    /// The `_CHALKS` item for the bytes of `/chalk.json`, validated as extract validates an
+    /// image's mark; nil when the bytes are not a mark.
+    static func containerItem(markBytes bytes: [UInt8], artifactType: String) -> ChalkObject? {
         guard let parsed = try? MarkParser.parseObject(bytes) else {
             Log.trace("/chalk.json: not a chalk mark; ignored")
             return nil
         }
         var item = parsed.object
+        // As extract validates an image's mark: no artifact hash to check CHALK_ID against
+        // (spec/exec.md: the docker codec returns the extracted CHALK_ID); METADATA_ID is recomputed.
+        let validation = MarkValidation.validate(item, currentHash: nil)
+        if !validation.valid { Log.trace("/chalk.json: invalid chalk mark: \(validation.problem ?? "validation failed")") }
         item["MAGIC"] = nil
         item["_OP_ARTIFACT_PATH"] = .string("/chalk.json")
-        item["_OP_ARTIFACT_TYPE"] = .string(ContainerDetection.dockerContainerID() == nil ? "Docker Image" : "Docker Container")
+        item["_OP_ARTIFACT_TYPE"] = .string(artifactType)
+        item.setValidation(validation)
         return item
     }
 
@@ -91,5 +115,14 @@ enum ExecMarkReader {
             return base
         }
         return "unknown"
+    }
+}
+
+extension ChalkObject {
+    /// Adds `_VALIDATED_METADATA` and, when valid, `_VALIDATED_NORMALIZATION` (RULINGS 19),
+    /// the keys extract puts on each `_CHALKS` item.
+    mutating func setValidation(_ v: MarkValidation) {
+        self["_VALIDATED_METADATA"] = .bool(v.valid)
+        if let n = v.normalization { self["_VALIDATED_NORMALIZATION"] = .string(n.rawValue) }
     }
 }

@@ -30,6 +30,7 @@ struct ExecReportBuilder: Sendable {
         a["_OP_ARTIFACT_PATH"] = .string(info.artifactPath)
         a.setIfNotEmpty("_OP_ARTIFACT_TYPE", scanned.map { .string($0.artifactType) })
         a.setIfNotEmpty("_CURRENT_HASH", scanned?.currentHash.map { .string($0) })
+        if let validation = scanned?.validation { a.setValidation(validation) }
         artifact = a
         marked = scanned?.mark != nil
         containerMark = ExecMarkReader.readContainerMark(environment: collectors.collector.context.environment)

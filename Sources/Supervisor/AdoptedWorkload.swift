@@ -5,8 +5,8 @@ import Glibc
 /// A workload started outside WorkloadSpawner (by chalk's pre-main launcher, CExecLaunch), taken
 /// over by the supervisor.
 extension Workload {
-    public init(adoptingPID pid: pid_t, path: String, terminalFD: Int32?) {
-        self.init(pid: pid, path: path, terminalFD: terminalFD)
+    public init(adoptingPID pid: pid_t, path: String, terminalFD: Int32?, controllingTerminal: Int32?) {
+        self.init(pid: pid, path: path, terminalFD: terminalFD, controllingTerminal: controllingTerminal)
     }
 }
 

@@ -25,7 +25,7 @@ public struct SignalLoopHooks: Sendable {
 
 /// The supervisor's main loop, on the main thread, with every signal blocked: one synchronous
 /// wait for the next signal (signalfd, or `sigtimedwait`) that forwards signals to the workload (or its group) and reaps every child
-/// with `waitpid(-1, WNOHANG)`. Returns the workload's status once it has exited and the
+/// with `waitpid(-1, WNOHANG)` (plus WUNTRACED on a terminal, for job control: see `JobControl`). Returns the workload's status once it has exited and the
 /// reporter has finished or its deadline has passed.
 public enum SignalLoop {
     public static func run(_ workload: Workload, options: LiveSupervisorOptions, hooks: SignalLoopHooks) -> WorkloadStatus {
@@ -37,6 +37,9 @@ public enum SignalLoop {
         // Signals are read from a signalfd (they stay blocked throughout); without one (an old
         // kernel or a seccomp filter), rt_sigtimedwait does the same job.
         let sfd = chalk_signalfd_open()
+        // On chalk's controlling terminal (not PID 1) a stopped workload stops chalk too, so that
+        // the shell's Ctrl-Z, `fg` and `bg` work; elsewhere stops are not even waited for.
+        let jobControl = JobControl.forWorkload(workload)
         while true {
             var timeout: Int = -1
             if let status {
@@ -58,18 +61,23 @@ public enum SignalLoop {
                     ParentDeath.request(pds)
                     appliedDeathSignal = pds
                 }
-                if status == nil, let s = reapAll(workload, options: options.current) {
+                let event = reapAll(workload, options: options.current, reportStops: jobControl != nil && status == nil)
+                if status == nil, case .ended(let s)? = event {
                     status = s
                     WorkloadSpawner.reclaimTerminal(workload)
                     if options.current.signalGroup { _ = kill(-workload.pid, SIGTERM) }
                     hooks.workloadExited(s)
                     exitedAt = monotonicMillis()
-                } else if status != nil {
-                    _ = reapAll(workload, options: options.current)
+                } else if case .stopped(let stopSignal)? = event, let jobControl {
+                    // Returns once chalk has been continued and has resumed the workload.
+                    jobControl.workloadStopped(workload, signal: stopSignal)
                 }
                 continue
             }
             guard status == nil else { continue }  // nothing left to forward to
+            // chalk was continued by someone else than its own stop (e.g. `fg` after starting
+            // in the background): the workload gets the terminal if chalk is the foreground job.
+            if sig == SIGCONT, let jobControl { jobControl.chalkContinued(workload) }
             let opts = options.current
             guard let out = opts.forwarded(sig) else {
                 Log.trace("dropped \(SignalNames.name(of: sig)) (--rewrite-signal)")
@@ -82,15 +90,24 @@ public enum SignalLoop {
         }
     }
 
-    /// Reaps every child that has exited. Returns the workload's status if it was among them.
-    static func reapAll(_ workload: Workload, options: SupervisorOptions) -> WorkloadStatus? {
-        var result: WorkloadStatus?
+    /// Reaps every child that has exited. Returns what happened to the workload, if anything:
+    /// its end, or (only with `reportStops`, i.e. WUNTRACED) that it stopped. An end wins over a
+    /// stop reported in the same pass.
+    static func reapAll(_ workload: Workload, options: SupervisorOptions, reportStops: Bool = false) -> WaitEvent? {
+        var result: WaitEvent?
+        let flags = WNOHANG | (reportStops ? WUNTRACED : 0)
         while true {
             var st: Int32 = 0
-            let pid = waitpid(-1, &st, WNOHANG)
+            let pid = waitpid(-1, &st, flags)
             if pid <= 0 { break }  // 0: children left but none exited; -1: ECHILD
+            let event = WaitEvent(waitStatus: st)
             if pid == workload.pid {
-                result = WorkloadStatus(waitStatus: st)
+                if case .ended = result { continue }
+                result = event
+            } else if case .stopped = event {
+                continue  // another child (an adopted orphan) stopped: still there, nothing to reap
+            } else if case .continued = event {
+                continue
             } else if options.warnReaped {
                 Log.shared.emit(.warn, "Reaped zombie process with pid=\(pid)")
             } else {

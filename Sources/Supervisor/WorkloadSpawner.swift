@@ -22,6 +22,10 @@ public struct Workload: Sendable {
     public var path: String
     /// The terminal handed to the workload, to take back when it exits.
     public var terminalFD: Int32?
+    /// chalk's controlling terminal (fd 0), whether or not it was handed over at the spawn
+    /// (chalk started in the background keeps it): the terminal job control works on. nil when
+    /// fd 0 is not chalk's controlling terminal, or the caller did not allow terminal handoff.
+    public var controllingTerminal: Int32? = nil
 }
 
 /// The outcome of a spawn attempt.
@@ -40,7 +44,9 @@ public enum WorkloadSpawner {
     public static func spawn(_ spec: WorkloadSpec, program: String, handTerminal: Bool = true) -> SpawnOutcome {
         // Hand the terminal over only when chalk is in the foreground of one: a background
         // `chalk exec ... &` must not steal the shell's terminal.
-        let ttyFD: Int32 = handTerminal && isatty(0) == 1 && tcgetpgrp(0) == getpgrp() ? 0 : -1
+        // tcgetpgrp fails (ENOTTY) unless fd 0 is chalk's controlling terminal.
+        let foreground = handTerminal && isatty(0) == 1 ? tcgetpgrp(0) : -1
+        let ttyFD: Int32 = foreground > 0 && foreground == getpgrp() ? 0 : -1
         var pid: pid_t = 0, err: Int32 = 0, failed: Int32 = 0
         let rc = withCStrings(spec.candidates) { paths in
             withCStrings(spec.argv) { argv in
@@ -56,7 +62,8 @@ public enum WorkloadSpawner {
         case Int32(CHALK_SPAWN_OK):
             let ran = Int(failed) < spec.candidates.count ? spec.candidates[Int(failed)] : program
             return .started(Workload(pid: pid, path: ran,
-                                     terminalFD: ttyFD >= 0 ? ttyFD : nil))
+                                     terminalFD: ttyFD >= 0 ? ttyFD : nil,
+                                     controllingTerminal: foreground > 0 ? 0 : nil))
         case Int32(CHALK_SPAWN_EXEC_FAILED):
             return .execFailed(launchError(program: program, errno: err))
         default:
@@ -87,9 +94,13 @@ public enum WorkloadSpawner {
     }
 
     /// Takes the terminal back for chalk's own process group after the workload exits, so the
-    /// terminal is not left with a dead foreground group. SIGTTOU is blocked, so this can't stop us.
+    /// terminal is not left with a dead foreground group. Only when the workload's group still
+    /// has it: after `bg` the shell has the terminal, and chalk must not take it from the shell.
+    /// SIGTTOU is blocked, so this can't stop us.
     public static func reclaimTerminal(_ workload: Workload) {
-        if let fd = workload.terminalFD { _ = tcsetpgrp(fd, getpgrp()) }
+        guard let fd = workload.terminalFD ?? workload.controllingTerminal,
+              tcgetpgrp(fd) == workload.pid else { return }
+        _ = tcsetpgrp(fd, getpgrp())
     }
 }
 

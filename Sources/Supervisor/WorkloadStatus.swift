@@ -3,7 +3,8 @@ public enum WorkloadStatus: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
 
-    /// Decodes a `waitpid` status word.
+    /// Decodes the status word of a child that has ended (see `WaitEvent` for a word that may
+    /// also be a stop or a continue, as `waitpid` gives with WUNTRACED/WCONTINUED).
     public init(waitStatus st: Int32) {
         // WIFEXITED / WTERMSIG are macros that don't import into Swift.
         if st & 0x7f == 0 {
@@ -18,6 +19,26 @@ public enum WorkloadStatus: Sendable, Equatable {
         switch self {
         case .exited(let code): code
         case .signaled(let sig): 128 + sig
+        }
+    }
+}
+
+/// What `waitpid` reported for a child. With WUNTRACED and WCONTINUED a status word is not
+/// always an end: a stopped child's word (0x7f | sig << 8) must never be read as an exit.
+public enum WaitEvent: Sendable, Equatable {
+    case ended(WorkloadStatus)
+    /// Stopped by this signal (SIGTSTP, SIGTTIN, SIGTTOU, SIGSTOP).
+    case stopped(Int32)
+    case continued
+
+    /// Decodes a `waitpid` status word (WIFSTOPPED, WIFCONTINUED, else an end).
+    public init(waitStatus st: Int32) {
+        if st == 0xffff {
+            self = .continued
+        } else if st & 0xff == 0x7f {
+            self = .stopped((st >> 8) & 0xff)
+        } else {
+            self = .ended(WorkloadStatus(waitStatus: st))
         }
     }
 }

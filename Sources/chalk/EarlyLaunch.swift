@@ -25,7 +25,8 @@ enum EarlyLaunch {
             let index = Int(r.path_index)
             let path = index < Int(r.path_count) ? r.paths[index].map { String(cString: $0) } ?? program : program
             Log.trace("exec: \(path) (pid \(r.pid)) was started before main by the pre-main launcher")
-            return Workload(adoptingPID: r.pid, path: path, terminalFD: r.tty_fd >= 0 ? r.tty_fd : nil)
+            return Workload(adoptingPID: r.pid, path: path, terminalFD: r.tty_fd >= 0 ? r.tty_fd : nil,
+                            controllingTerminal: r.controlling_tty >= 0 ? r.controlling_tty : nil)
         case Int32(CHALK_EARLY_EXEC_FAILED):
             let e = LaunchError.execFailed(program: program, errno: r.err)
             Log.writeStderr(e.description + "\n")

@@ -135,4 +135,14 @@ void chalk_candidates_free(chalk_candidates *c);
 /// launcher calls it before it blocks anything, whatever order constructors run in.
 void chalk_capture_inherited_signals_once(void);
 
+// ---- job control (jobcontrol.c) ----------------------------------------------------------------
+/// Stops chalk with `sig` (SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU) as its default action would,
+/// although chalk blocks every signal: `whole_group` sends it to chalk's process group (as the
+/// terminal does), otherwise to chalk only. Returns when chalk has been continued, or at once
+/// when the kernel discards the signal (job-control signals do nothing in an orphaned process
+/// group). The stop signal and the SIGCONT that resumed chalk are consumed, so the signal loop
+/// never forwards them. Returns 1 when a SIGCONT resumed chalk, 0 when none came, -1/errno when
+/// the signal could not be sent.
+int chalk_job_stop(int sig, int whole_group);
+
 #endif

@@ -35,6 +35,8 @@ typedef struct {
     int command_index;
     /// The terminal handed to the workload (0), or -1.
     int tty_fd;
+    /// 0 when fd 0 is chalk's controlling terminal (job control applies), or -1.
+    int controlling_tty;
     /// Wall-clock time in ms when the launcher started (the run's start time in reports).
     int64_t start_millis;
 } chalk_early_spawn;
