@@ -4,7 +4,7 @@ extension BaseConfig {
     static let projectKeyspecs = #"""
 keyspec _VALIDATED_NORMALIZATION {
   kind: RunTimeArtifact; type: string; standard: true; system: true; since: "0.1.0"
-  doc: "Which METADATA_ID normalization validated the mark on extract: current or legacy (pre-0.4)."
+  doc: "Which METADATA_ID normalization validated the mark (extract and exec): current or legacy (pre-0.4)."
 }
 keyspec _EXEC_REPORTING_PROBABILITY {
   kind: RunTimeHost; type: int; standard: true; system: true; since: "0.1.0"
