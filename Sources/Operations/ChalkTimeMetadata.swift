@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Marking
+import Reporting
 import Config
 import CBuildInfo
 
@@ -32,7 +33,7 @@ public struct OperationContext: Sendable {
     /// The directory chalk was started in.
     public var startDirectory: String
 
-    public init(operation: String, chalkVersion: String, config: ChalkConfig, startMillis: Int64 = OperationClock.nowMillis(),
+    public init(operation: String, chalkVersion: String, config: ChalkConfig, startMillis: Int64 = OperationTime.now().milliseconds,
                 argv: [String] = CommandLine.arguments, startDirectory: String = ArtifactDiscovery.currentDirectory()) {
         self.operation = operation; self.chalkVersion = chalkVersion; self.config = config
         self.startMillis = startMillis; self.argv = argv; self.startDirectory = startDirectory
@@ -44,16 +45,8 @@ public struct OperationContext: Sendable {
 public struct BuiltinChalkTimeMetadata: ChalkTimeMetadataSource {
     public init() {}
 
-    /// `uname -o` + `uname -m` of the build platform (Chalk takes it at compile time).
-    public static var platform: String {
-        #if arch(x86_64)
-        "GNU/Linux x86_64"
-        #elseif arch(arm64)
-        "GNU/Linux aarch64"
-        #else
-        "GNU/Linux unknown"
-        #endif
-    }
+    /// The build platform, as Chalk writes it (`uname -o` + `uname -m`).
+    public static var platform: String { SystemFacts.platform }
 
     /// The git commit chalk was built from (INJECTOR_COMMIT_ID; never from running git).
     public static var buildCommit: String { String(cString: chalk_build_commit()) }
@@ -62,8 +55,8 @@ public struct BuiltinChalkTimeMetadata: ChalkTimeMetadataSource {
         var o = ChalkObject()
         o["CHALK_VERSION"] = .string(c.chalkVersion)
         o["TIMESTAMP_WHEN_CHALKED"] = .int(c.startMillis)
-        o["DATETIME_WHEN_CHALKED"] = .string(OperationClock.chalkDateTime(millis: c.startMillis))
-        o["CHALK_RAND"] = .string(Self.randomHex())
+        o["DATETIME_WHEN_CHALKED"] = .string(OperationTime(milliseconds: c.startMillis).dateTime)
+        o["CHALK_RAND"] = .string(SystemFacts.randomHex64())
         o["PLATFORM_WHEN_CHALKED"] = .string(Self.platform)
         o["INJECTOR_COMMIT_ID"] = .string(Self.buildCommit)
         return o
@@ -74,7 +67,7 @@ public struct BuiltinChalkTimeMetadata: ChalkTimeMetadataSource {
     public func runTimeHost(_ c: OperationContext) -> ChalkObject {
         var o = ChalkObject()
         o["_TIMESTAMP"] = .int(c.startMillis)
-        o["_DATETIME"] = .string(OperationClock.chalkDateTime(millis: c.startMillis))
+        o["_DATETIME"] = .string(OperationTime(milliseconds: c.startMillis).dateTime)
         o["_OP_CHALKER_VERSION"] = .string(c.chalkVersion)
         o["_OP_CHALKER_COMMIT_ID"] = .string(Self.buildCommit)
         o["_OP_PLATFORM"] = .string(Self.platform)
@@ -84,36 +77,5 @@ public struct BuiltinChalkTimeMetadata: ChalkTimeMetadataSource {
             o["_OP_HOSTNAME"] = .string(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return o
-    }
-
-    /// CHALK_RAND: 16 lowercase hex digits of a random 64-bit number.
-    static func randomHex() -> String {
-        let v = UInt64.random(in: .min ... .max)
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
-}
-
-/// Time stamps as Chalk writes them.
-public enum OperationClock {
-    /// Milliseconds since the Unix epoch.
-    public static func nowMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    /// `yyyy-MM-dd'T'HH:mm:ss.fffzzz` in the local timezone, e.g. `2024-03-13T15:03:18.901-04:00`.
-    public static func chalkDateTime(millis: Int64) -> String {
-        var t = time_t(millis / 1000)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        let off = tmv.tm_gmtoff
-        let sign = off < 0 ? "-" : "+"
-        let a = abs(off)
-        return "\(pad(Int(tmv.tm_year) + 1900, 4))-\(pad(Int(tmv.tm_mon) + 1, 2))-\(pad(Int(tmv.tm_mday), 2))T"
-            + "\(pad(Int(tmv.tm_hour), 2)):\(pad(Int(tmv.tm_min), 2)):\(pad(Int(tmv.tm_sec), 2)).\(pad(Int(millis % 1000), 3))"
-            + "\(sign)\(pad(a / 3600, 2)):\(pad((a % 3600) / 60, 2))"
     }
 }

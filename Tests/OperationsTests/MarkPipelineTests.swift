@@ -105,7 +105,7 @@ import ChalkTestSupport
 
     @Test func dateTimeFormat() {
         setenv("TZ", "UTC", 1); tzset()
-        #expect(OperationClock.chalkDateTime(millis: 1_710_356_599_977) == "2024-03-13T19:03:19.977+00:00")
+        #expect(OperationTime(milliseconds: 1_710_356_599_977).dateTime == "2024-03-13T19:03:19.977+00:00")
     }
 }
 
