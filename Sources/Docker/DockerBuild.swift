@@ -30,7 +30,7 @@ struct DockerBuild {
     }
 
     func run() -> Int32 {
-        let start = Clock.nowMillis()
+        let start = OperationTime.now().milliseconds
         if let reason = opts.unmarkableReason {
             Log.warn("docker build runs without a chalk mark: \(reason)")
             return runUnmodified(start)

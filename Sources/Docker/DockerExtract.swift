@@ -140,7 +140,7 @@ public enum DockerExtract {
         let ctx = DockerContext(docker: docker, globals: [], config: config, identity: identity, argv: CommandLine.arguments,
                                 env: DockerLocator.childEnvironment())
         let (chalks, unmarked, errors) = DockerExtractor(ctx).collect(targets)
-        return CollectedRun(operation: "extract", host: ctx.hostKeys(Clock.nowMillis()), chalks: chalks, unmarked: unmarked, errors: errors)
+        return CollectedRun(operation: "extract", host: ctx.hostKeys(OperationTime.now().milliseconds), chalks: chalks, unmarked: unmarked, errors: errors)
     }
 
     /// `chalk extract TARGETS...` for docker targets end to end: collect and publish; exit 0

@@ -87,7 +87,7 @@ public enum DockerMode {
         case "push": exit(DockerPush(ctx, commandLine: cl).run())
         default:
             if config.docker.reportUnwrappedCommands {
-                let host = ctx.hostKeys(Clock.nowMillis())
+                let host = ctx.hostKeys(OperationTime.now().milliseconds)
                 DockerWiring.publish(CollectedRun(operation: "docker", host: host), config: config)
             }
             passthrough(docker, args)

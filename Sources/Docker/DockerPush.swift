@@ -22,7 +22,7 @@ struct DockerPush {
     }
 
     func run() -> Int32 {
-        let start = Clock.nowMillis()
+        let start = OperationTime.now().milliseconds
         let r = ctx.docker(cl.command + cl.rest, stdout: .inherit, stderr: .inherit, stdinNull: false)
         var host = ctx.hostKeys(start)
         host["_OP_EXIT_CODE"] = .int(Int64(r.status))

@@ -61,12 +61,3 @@ public enum DockerWiring {
     }
 }
 
-/// Time stamps without Foundation.
-enum Clock {
-    /// Milliseconds since the epoch.
-    static func nowMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-}

@@ -52,9 +52,9 @@ struct ExecReportBuilder: Sendable {
     /// A `heartbeat` report: the same artifact object, a fresh timestamp and action id.
     func heartbeatReport(count: Int64) -> CollectedRun {
         var host = collectors.hostKeys()
-        host.merge(commonHost(operation: "heartbeat", millis: ExecClock.wallMillis()))
+        host.merge(commonHost(operation: "heartbeat", millis: OperationTime.now().milliseconds))
         host["_HEARTBEAT_COUNT"] = .int(count)
-        host["_SINCE_TIMESTAMP"] = .int(ExecClock.wallMillis() - info.startMillis)
+        host["_SINCE_TIMESTAMP"] = .int(OperationTime.now().milliseconds - info.startMillis)
         var item = artifact
         item.merge(collectors.processKeys(path: info.artifactPath, pid: info.workloadPID, argv: info.workloadArgv))
         return CollectedRun(operation: "heartbeat", host: host, chalks: [item],
@@ -64,7 +64,7 @@ struct ExecReportBuilder: Sendable {
     /// The `postexec` report (RULINGS 4): `_OP_EXIT_CODE` is chalk's own exit code.
     func postexecReport(exitCode: Int32) -> CollectedRun {
         var host = collectors.hostKeys()
-        host.merge(commonHost(operation: "postexec", millis: ExecClock.wallMillis()))
+        host.merge(commonHost(operation: "postexec", millis: OperationTime.now().milliseconds))
         host["_OP_EXIT_CODE"] = .int(Int64(exitCode))
         return CollectedRun(operation: "postexec", host: host)
     }
@@ -81,15 +81,5 @@ struct ExecReportBuilder: Sendable {
         h["_TIME"] = .string(time.time)
         h["_ACTION_ID"] = .string(SystemFacts.randomHex64())
         return h
-    }
-}
-
-/// The wall clock for exec (read before the spawn, so kept to one clock_gettime).
-public enum ExecClock {
-    /// Wall clock, milliseconds since the epoch.
-    public static func wallMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }

@@ -3,6 +3,7 @@ import CChalkSys
 import ChalkLog
 import Config
 import Operations
+import Reporting
 import Supervisor
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,7 @@ struct ExecCommand: ParsableCommand {
         // An inherited SIGCHLD=SIG_IGN would make the kernel reap the workload for us and hide
         // its status; the workload gets the inherited disposition back.
         signal(SIGCHLD, SIG_DFL)
-        let startMillis = EarlyLaunch.startMillis ?? ExecClock.wallMillis()
+        let startMillis = EarlyLaunch.startMillis ?? OperationTime.now().milliseconds
 
         let parsed = ExecArguments.parse(args)
         Log.shared.level = parsed.logLevel ?? .error

@@ -23,7 +23,7 @@ import Glibc
 
     static func info(pid: Int32 = getpid()) -> ExecRunInfo {
         ExecRunInfo(workloadPID: pid, program: "sh", artifactPath: "/bin/sh", workloadArgv: ["sh", "-c", "true"],
-                    chalkArgv: ["chalk", "exec", "sh"], startDirectory: "/", startMillis: ExecClock.wallMillis(),
+                    chalkArgv: ["chalk", "exec", "sh"], startDirectory: "/", startMillis: OperationTime.now().milliseconds,
                     configFile: nil, useEmbeddedConfig: true, reportTemplate: nil, heartbeat: nil, chalkVersion: "test")
     }
 

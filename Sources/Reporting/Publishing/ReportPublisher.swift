@@ -115,7 +115,7 @@ final class ReportPublisher {
         operation = topic
         for sc in subscribers(topic: topic, sinkNames: config.subscriptions[topic] ?? []) {
             guard let sink = sink(for: sc) else { continue }
-            let text = MessageFilters.apply(sc.filters, to: message, sinkConfig: sc.name, unixSeconds: Clock.unixMilliseconds() / 1000)
+            let text = MessageFilters.apply(sc.filters, to: message, sinkConfig: sc.name, unixSeconds: OperationTime.now().milliseconds / 1000)
             do throws(SinkError) {
                 try sink.send(text, context: SendContext(operation: topic, topic: topic, deadline: options.deadline))
                 outcome.delivered.append(Delivery(topic: topic, sinkConfig: sc.name, reports: 0, error: nil))
@@ -218,7 +218,7 @@ final class ReportPublisher {
         }
         let envelope = ReportJSON.envelope(objectTexts: batch.map(\.text))
         let message = MessageFilters.apply(sc.filters, to: envelope, sinkConfig: sc.name,
-                                           unixSeconds: Clock.unixMilliseconds() / 1000)
+                                           unixSeconds: OperationTime.now().milliseconds / 1000)
         let context = SendContext(operation: operation, actionID: actionID, topic: topic, deadline: options.deadline)
         do throws(SinkError) {
             try sink.send(message, context: context)

@@ -72,7 +72,7 @@ final class S3Sink: ReportSink {
     func send(_ message: String, context: SendContext) throws(SinkError) {
         if let d = context.deadline, d.hasPassed { throw SinkError.failed("report deadline passed") }
         let body = Array(message.utf8)
-        let key = objectKey(unixMilliseconds: Clock.unixMilliseconds(), random: RandomBytes.base32(26))
+        let key = objectKey(unixMilliseconds: OperationTime.now().milliseconds, random: RandomBytes.base32(26))
         let target = url(forKey: key)
         var request = HTTPRequest(method: "PUT", url: target, body: body,
                                   timeoutMilliseconds: context.timeoutMilliseconds(configured: timeoutMilliseconds))

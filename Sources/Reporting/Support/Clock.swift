@@ -34,31 +34,6 @@ enum Clock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    /// Milliseconds since the Unix epoch.
-    static func unixMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-
-    /// `yyyy-MM-ddTHH:mm:ss.fff±hh:mm` in the local time zone (spec/config.md §4.1).
-    static func localDateTime(unixMilliseconds ms: Int64) -> String {
-        var t = time_t(ms / 1000)
-        var tmv = tm()
-        localtime_r(&t, &tmv)
-        let off = Int(tmv.tm_gmtoff)
-        let sign = off < 0 ? "-" : "+"
-        let a = abs(off)
-        return "\(pad(Int(tmv.tm_year) + 1900, 4))-\(pad(Int(tmv.tm_mon) + 1, 2))-\(pad(Int(tmv.tm_mday), 2))"
-            + "T\(pad(Int(tmv.tm_hour), 2)):\(pad(Int(tmv.tm_min), 2)):\(pad(Int(tmv.tm_sec), 2)).\(pad(Int(ms % 1000), 3))"
-            + "\(sign)\(pad(a / 3600, 2)):\(pad(a % 3600 / 60, 2))"
-    }
-
     /// Sleeps, resuming after signals.
     static func sleepMilliseconds(_ ms: Int) {
         var ts = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
