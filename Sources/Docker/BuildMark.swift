@@ -11,31 +11,28 @@ extension DockerBuild {
     /// Keys forced into every mark whatever the template says (spec/mark-format.md §1.2).
     static let forcedMarkKeys: Set<String> = ["MAGIC", "CHALK_VERSION", "CHALK_ID", "METADATA_ID"]
 
-    /// The image's mark (without METADATA_ID), filtered by the `build` outconf's mark template,
-    /// and every chalk-time key collected (for the report, which its own template filters).
-    func buildMark(_ now: Int64, dockerfile: Dockerfile?, dockerfileText: String?) -> (mark: ChalkObject, collected: ChalkObject) {
+    /// Every chalk-time key of the image known before the build runs: chalk's identity keys
+    /// for an image (MAGIC, CHALK_ID, ARTIFACT_TYPE), the collectors' keys (CHALK_VERSION, the
+    /// time of chalking, CHALK_RAND, INJECTOR_*, PLATFORM_WHEN_CHALKED, git, CI, custom keys)
+    /// and the DOCKER_* keys from the command line and the Dockerfile. Each key has one owner:
+    /// the collectors' keys are not set here (they used to be, and were overwritten).
+    func collectKeys(_ now: Int64, dockerfile: Dockerfile?, dockerfileText: String?, dockerfilePath: String) -> ChalkObject {
         var m = ChalkObject()
         m["MAGIC"] = "dadfedabbadabbed"
         m["CHALK_ID"] = .string(DockerWiring.randomChalkID())
-        m["CHALK_VERSION"] = .string(ctx.identity.version)
-        m["TIMESTAMP_WHEN_CHALKED"] = .int(now)
-        m["DATETIME_WHEN_CHALKED"] = .string(OperationTime(milliseconds: now).dateTime)
-        m["ARTIFACT_TYPE"] = "Docker Image"
-        m["CHALK_RAND"] = .string(Hex.encode(randomBytes(8)))
-        m["INJECTOR_COMMIT_ID"] = .string(ctx.identity.commit)
-        m["PLATFORM_WHEN_CHALKED"] = .string(SystemFacts.platform)
-        m.setIfNotEmpty("DOCKER_FILE", dockerfileText.map { .string($0) })
-        m.setIfNotEmpty("DOCKER_TAGS", .array(opts.tags.map { .string($0) }))
-        m.setIfNotEmpty("DOCKER_TARGET", opts.target.map { .string($0) })
-        m.setIfNotEmpty("DOCKER_LABELS", .object(ChalkObject(opts.labels.map { ($0.0, ChalkValue.string($0.1)) })))
-        if let df = dockerfile, let t = df.targetIndex(opts.target) {
-            let base = df.baseImage(t)
-            m.merge(ImageReference(base).keys(original: base))
-        }
         m.merge(DockerWiring.chalkTimeCollectedKeys(contextDirectory: FS.normalize(FS.absolute(opts.context ?? ".", base: FS.cwd())),
-                                                    config: ctx.config, version: ctx.identity.version, argv: ctx.argv))
-        guard let template = ctx.config.markTemplate(for: "build") else { return (m, m) }
-        return (ChalkObject(m.entries.filter { DockerBuild.forcedMarkKeys.contains($0.key) || template.uses($0.key) }), m)
+                                                    config: ctx.config, version: ctx.identity.version, argv: ctx.argv,
+                                                    startMillis: now))
+        m["ARTIFACT_TYPE"] = "Docker Image"
+        m.merge(dockerKeysBeforeBuild(dockerfile: dockerfile, dockerfileText: dockerfileText, dockerfilePath: dockerfilePath))
+        return m
+    }
+
+    /// The mark (without METADATA_ID): `collected` filtered by the `build` outconf's mark
+    /// template, plus the keys every mark has.
+    func markOf(_ collected: ChalkObject) -> ChalkObject {
+        guard let template = ctx.config.markTemplate(for: "build") else { return collected }
+        return ChalkObject(collected.entries.filter { DockerBuild.forcedMarkKeys.contains($0.key) || template.uses($0.key) })
     }
 
     /// `docker.label_template` keys present in the mark plus `docker.custom_labels`, as
@@ -57,7 +54,7 @@ extension DockerBuild {
 
     /// The wrap lines for chalk's one-step image, with `/chalk` copied into `dir`; nil (and a
     /// warning) when wrapping is not possible. The image is still marked either way.
-    func wrapLines(_ df: Dockerfile?, iid: String, into dir: String) -> [String]? {
+    func wrapLines(_ df: Dockerfile?, userImage: ChalkObject?, into dir: String) -> [String]? {
         guard let me = DockerLocator.selfPath(), let bytes = FS.readFile(me) else {
             Log.warn("docker: cannot wrap ENTRYPOINT due to: cannot read the running chalk binary")
             return nil
@@ -66,7 +63,7 @@ extension DockerBuild {
             Log.warn("docker: cannot wrap ENTRYPOINT due to: the running chalk (\(me)) is not statically linked, so it would not run in the image; use the static build (dist/chalk)")
             return nil
         }
-        guard let insp = ctx.inspect(iid, type: "image"), let cfg = insp["Config"]?.objectValue else {
+        guard let cfg = userImage?["Config"]?.objectValue else {
             Log.warn("docker: cannot wrap ENTRYPOINT due to: docker inspect of the built image failed")
             return nil
         }

@@ -7,6 +7,10 @@ struct BuildOptions: Sendable, Equatable {
     var target: String?
     var labels: [(String, String)] = []
     var platforms: [String] = []
+    /// `--annotation [type:]key=value` (buildx; docker 20.10's build rejects the flag itself).
+    var annotations: [(String, String)] = []
+    /// `--build-context name=value` (buildx / BuildKit frontends; not docker 20.10's CLI).
+    var additionalContexts: [(String, String)] = []
     var iidfile: String?
     var quiet = false
     var pull = false
@@ -73,9 +77,9 @@ struct BuildOptions: Sendable, Equatable {
                 if let eq = v.firstIndex(of: "=") { buildArgs.append((String(v[..<eq]), String(v[v.index(after: eq)...]))) }
                 else { buildArgs.append((v, nil)) }
             case "--target": target = v
-            case "--label":
-                if let eq = v.firstIndex(of: "=") { labels.append((String(v[..<eq]), String(v[v.index(after: eq)...]))) }
-                else { labels.append((v, "")) }
+            case "--label": labels.append(BuildOptions.keyValue(v))
+            case "--annotation": annotations.append(BuildOptions.keyValue(v))
+            case "--build-context": additionalContexts.append(BuildOptions.keyValue(v))
             case "--platform": platforms += v.split(separator: ",").map { String($0).trimmed }.filter { !$0.isEmpty }
             case "--iidfile": iidfile = v
             case "-q", "--quiet": quiet = true
@@ -85,6 +89,12 @@ struct BuildOptions: Sendable, Equatable {
             default: break
             }
         }
+    }
+
+    /// `k=v` split at the first `=`; `k` alone gives an empty value.
+    static func keyValue(_ v: String) -> (String, String) {
+        guard let eq = v.firstIndex(of: "=") else { return (v, "") }
+        return (String(v[..<eq]), String(v[v.index(after: eq)...]))
     }
 
     /// The original arguments without the flags named in `dropping` (and their values).

@@ -51,12 +51,13 @@ struct DockerBuild {
         let dockerfileText = stdinBytes.map { String(decoding: $0, as: UTF8.self) } ?? FS.readText(dockerfilePath)
         if dockerfileText == nil { Log.warn("cannot read the Dockerfile \(dockerfilePath); the mark has no DOCKER_FILE") }
 
-        // The mark needs nothing from the build, so it is made first: its labels go on the
-        // user's build, where the legacy builder caches them (same commit, same labels) instead
-        // of committing a LABEL step in chalk's step every time.
+        // The keys from the command line, the Dockerfile and the collectors need nothing from
+        // the build, so they come first: the labels made from them go on the user's build, where
+        // the legacy builder caches them (same commit, same labels) instead of committing a
+        // LABEL step in chalk's step every time. The base images' keys come after the build.
         let df = dockerfileText.map { Dockerfile($0, buildArgs: opts.buildArgs) }
-        var (mark, collected) = buildMark(start, dockerfile: df, dockerfileText: dockerfileText)
-        let labels = chalkLabels(mark)
+        var collected = collectKeys(start, dockerfile: df, dockerfileText: dockerfileText, dockerfilePath: dockerfilePath)
+        let labels = chalkLabels(markOf(collected))
 
         // 1. The user's own build, as written (plus chalk's labels), into a temporary tag.
         let tmpTag = "chalk-intermediate:" + Hex.encode(randomBytes(8))
@@ -80,13 +81,16 @@ struct DockerBuild {
             return fallBack(iid: tmpTag, start: start, reason: "no image ID")
         }
 
-        // 2. The mark and chalk's one-step image.
-        var item = ChalkObject()
+        // 2. What the built image and its base images tell, then the mark and chalk's one-step image.
+        let userImage = ctx.inspect(iid, type: "image")
+        collected.merge(dockerKeysAfterBuild(dockerfile: df, userImage: userImage))
         var added: [String] = ["FROM " + tmpTag, "COPY chalk.json /chalk.json"]
         let ctxDir = tmp + "/context"
         mkdir(ctxDir, 0o700)
-        if ctx.config.docker.wrapEntrypoint, let lines = wrapLines(df, iid: iid, into: ctxDir) { added += lines }
+        if ctx.config.docker.wrapEntrypoint, let lines = wrapLines(df, userImage: userImage, into: ctxDir) { added += lines }
         for (k, v) in ctx.config.docker.additionalEnvVars { added.append("ENV " + k + "=" + DockerJSONWriter.quote(v)) }
+        collected.merge(DockerBuild.dockerKeysOfChalkStep(labels: labels, added: added))
+        var mark = markOf(collected)
         mark["METADATA_ID"] = .string(DockerWiring.metadataID(mark))
         let markText = DockerWiring.serializeMark(mark, config: ctx.config)
         guard FS.writeFile(ctxDir + "/chalk.json", Array(markText.utf8), mode: 0o444),
@@ -113,18 +117,13 @@ struct DockerBuild {
         let finalID = (FS.readText(tmp + "/final.iid") ?? "").trimmed
         if let f = opts.iidfile { FS.writeFile(FS.absolute(f, base: cwd), Array(finalID.utf8)) }
 
-        // 3. The report.
-        item.merge(collected)
-        item.merge(mark)
-        item["DOCKERFILE_PATH"] = .string(dockerfilePath)
-        item["DOCKER_CONTEXT"] = .string(opts.context ?? ".")
-        item.setIfNotEmpty("DOCKER_CHALK_ADDED_LABELS", .object(ChalkObject(labels.map { ($0.0, ChalkValue.string($0.1)) })))
-        item["DOCKER_CHALK_ADDED_TO_DOCKERFILE"] = .array(added.map { .string($0) })
-        item.setIfNotEmpty("DOCKER_FILE_CHALKED", .string(added.joined(separator: "\n") + "\n"))
+        // 3. The report: every collected key (its template filters them), the mark's
+        // METADATA_ID, and the final image's run-time keys.
+        var item = collected
+        item["METADATA_ID"] = mark["METADATA_ID"]
         item["_OP_ARTIFACT_TYPE"] = "Docker Image"
         if let insp = ctx.inspect(finalID.isEmpty ? (opts.tags.first ?? "") : finalID, type: "image") {
             item.merge(ImageKeys.imageKeys(insp))
-            if let os = insp["Os"]?.stringValue, let arch = insp["Architecture"]?.stringValue { item["DOCKER_PLATFORM"] = .string(os + "/" + arch) }
         } else {
             item.setIfNotEmpty("_CURRENT_HASH", .string(ImageKeys.hexID(finalID)))
             item.setIfNotEmpty("_IMAGE_CONFIG_DIGEST", .string(finalID))

@@ -52,8 +52,11 @@ public enum DockerWiring {
 
     /// The chalk-time host and artifact keys of the build, from the same collectors insert uses
     /// (host facts, git of the build context, CI, CODEOWNERS, custom keys).
-    static func chalkTimeCollectedKeys(contextDirectory: String, config: ChalkConfig, version: String, argv: [String]) -> ChalkObject {
-        let ctx = OperationContext(operation: "build", chalkVersion: version, config: config, argv: argv, startDirectory: FS.cwd())
+    /// `startMillis` is the build's start: TIMESTAMP_WHEN_CHALKED and DATETIME_WHEN_CHALKED.
+    static func chalkTimeCollectedKeys(contextDirectory: String, config: ChalkConfig, version: String, argv: [String],
+                                       startMillis: Int64) -> ChalkObject {
+        let ctx = OperationContext(operation: "build", chalkVersion: version, config: config, startMillis: startMillis, argv: argv,
+                                   startDirectory: FS.cwd())
         let source = CollectorMetadata(context: ctx, paths: [contextDirectory])
         var keys = source.chalkTimeHost(ctx)
         keys.merge(source.chalkTimeArtifact(path: contextDirectory, ctx))
