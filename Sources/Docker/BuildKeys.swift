@@ -36,7 +36,9 @@ extension DockerBuild {
     /// DOCKER_BASE_IMAGES with each base's config digest, and for the target's base image
     /// DOCKER_BASE_IMAGE_CONFIG_DIGEST and, when it is chalk-marked, DOCKER_BASE_IMAGE_METADATA_ID
     /// and DOCKER_BASE_IMAGE_CHALK (its `/chalk.json`, read as `chalk extract IMAGE` reads it).
-    func dockerKeysAfterBuild(dockerfile df: Dockerfile?, userImage: ChalkObject?) -> ChalkObject {
+    /// `inspected`: `docker inspect` of the user's image and of the local base images, by
+    /// reference (see `inspectAfterBuild`).
+    func dockerKeysAfterBuild(dockerfile df: Dockerfile?, userImage: ChalkObject?, inspected: [String: ChalkObject]) -> ChalkObject {
         var o = ChalkObject()
         if let platform = userImage.flatMap(DockerBuild.platform) {
             o["DOCKER_PLATFORM"] = .string(platform)
@@ -46,15 +48,12 @@ extension DockerBuild {
         }
         guard let df, let t = df.targetIndex(opts.target) else { return o }
         let contexts = opts.additionalContexts
-        // The bases are looked up after the user's build: a base the build pulled is local now.
-        var inspected: [String: ChalkObject] = [:]
         var digests: [String: String] = [:]
         for ref in df.externalBases(contexts: contexts) {
-            guard let insp = ctx.inspect(ref, type: "image"), let id = insp["Id"]?.stringValue, !id.isEmpty else {
+            guard let id = inspected[ref]?["Id"]?.stringValue, !id.isEmpty else {
                 Log.trace("docker: base image \(ref) is not in the local image store; its config digest and mark are unknown")
                 continue
             }
-            inspected[ref] = insp
             digests[ref] = id
         }
         o.setIfNotEmpty("DOCKER_BASE_IMAGES", .object(df.baseImagesValue(contexts: contexts, configDigests: digests)))
@@ -69,6 +68,15 @@ extension DockerBuild {
         o.setIfNotEmpty("DOCKER_BASE_IMAGE_METADATA_ID", mark["METADATA_ID"])
         o["DOCKER_BASE_IMAGE_CHALK"] = .object(mark)
         return o
+    }
+
+    /// `docker inspect` of the user's built image and of the Dockerfile's base images, by
+    /// reference, in one docker call when all are found. Run after the user's build, so a base
+    /// that the build pulled is local by then.
+    func inspectAfterBuild(userImage iid: String, dockerfile df: Dockerfile?) -> [String: ChalkObject] {
+        var refs = [iid]
+        for b in df?.externalBases(contexts: opts.additionalContexts) ?? [] where !refs.contains(b) { refs.append(b) }
+        return ctx.inspectImages(refs)
     }
 
     /// What chalk's own step adds: DOCKER_CHALK_ADDED_LABELS, DOCKER_CHALK_ADDED_TO_DOCKERFILE
@@ -92,5 +100,23 @@ extension DockerBuild {
 
     static func dict(_ pairs: [(String, String)]) -> ChalkValue {
         .object(ChalkObject(pairs.map { ($0.0, ChalkValue.string($0.1)) }))
+    }
+}
+
+extension DockerContext {
+    /// `docker inspect --type image` of several references: reference → object, for those
+    /// found. One docker call when every reference exists (docker prints them in argument
+    /// order); else one call per reference, to tell which is which.
+    func inspectImages(_ refs: [String]) -> [String: ChalkObject] {
+        guard !refs.isEmpty else { return [:] }
+        let r = docker(["inspect", "--type", "image"] + refs)
+        if r.status == 0, let all = DockerWiring.parseJSON(r.stdoutText)?.arrayValue, all.count == refs.count {
+            var out: [String: ChalkObject] = [:]
+            for (ref, v) in zip(refs, all) { if let o = v.objectValue { out[ref] = o } }
+            return out
+        }
+        var out: [String: ChalkObject] = [:]
+        for ref in refs { if let o = inspect(ref, type: "image") { out[ref] = o } }
+        return out
     }
 }

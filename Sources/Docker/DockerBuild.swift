@@ -82,8 +82,9 @@ struct DockerBuild {
         }
 
         // 2. What the built image and its base images tell, then the mark and chalk's one-step image.
-        let userImage = ctx.inspect(iid, type: "image")
-        collected.merge(dockerKeysAfterBuild(dockerfile: df, userImage: userImage))
+        let inspected = inspectAfterBuild(userImage: iid, dockerfile: df)
+        let userImage = inspected[iid]
+        collected.merge(dockerKeysAfterBuild(dockerfile: df, userImage: userImage, inspected: inspected))
         var added: [String] = ["FROM " + tmpTag, "COPY chalk.json /chalk.json"]
         let ctxDir = tmp + "/context"
         mkdir(ctxDir, 0o700)
