@@ -13,13 +13,14 @@ struct DockerLineageTests {
 
     /// `chalk docker build` in a fresh HOME; returns the one build report's item and the
     /// image's `/chalk.json` parsed.
-    func chalkBuild(_ dockerfile: String, tag: String, flags: [String] = [], files: [String: String] = [:]) throws
+    func chalkBuild(_ dockerfile: String, tag: String, flags: [String] = [], files: [String: String] = [:], buildkit: Bool = false) throws
         -> (item: [String: Any], mark: ChalkObject) {
         let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
         var all = files
         all["Dockerfile"] = dockerfile
         let ctx = try DockerEnvironment.makeContext(all); defer { TestSupport.removeTree(ctx) }
-        let r = try env.chalk(["docker", "build", "-t", tag] + flags + ["."], home: home, cwd: ctx)
+        let r = try env.chalk(["docker", "build", "-t", tag] + flags + (buildkit ? ["--network", "host"] : []) + ["."], home: home, cwd: ctx,
+                              extra: buildkit ? ["DOCKER_BUILDKIT": "1"] : [:])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("chalk: warn"), "\(r.stderr)")
         let reports = DockerEnvironment.reports(home: home)
@@ -58,6 +59,11 @@ struct DockerLineageTests {
         #expect(child.item["DOCKER_BASE_IMAGE_CONFIG_DIGEST"] as? String == (try imageID(baseTag)))
         #expect(child.item["DOCKER_BASE_IMAGE"] as? String == baseTag)
         #expect(child.mark["METADATA_ID"]?.stringValue != baseID)
+
+        // BuildKit finds the same base in the local store.
+        let bk = try chalkBuild("FROM \(baseTag)\nCMD [\"echo\", \"child\"]\n", tag: "chalk-test/lineage-child:bk", buildkit: true)
+        #expect(bk.item["DOCKER_BASE_IMAGE_METADATA_ID"] as? String == baseID)
+        #expect(bk.mark["DOCKER_BASE_IMAGE_CHALK"] == .object(base.mark))
 
         // `chalk extract` of the child validates its mark and shows the lineage.
         let home = try TestSupport.makeTempDir("chalk-home"); defer { TestSupport.removeTree(home) }
