@@ -59,7 +59,7 @@ extension DockerBuild {
         o.setIfNotEmpty("DOCKER_BASE_IMAGES", .object(df.baseImagesValue(contexts: contexts, configDigests: digests)))
         guard let base = df.rootReference(t, contexts: contexts), let insp = inspected[base] else { return o }
         o.setIfNotEmpty("DOCKER_BASE_IMAGE_CONFIG_DIGEST", digests[base].map { .string($0) })
-        let found = DockerExtractor(ctx).markOfImage(base, inspect: insp)
+        let found = DockerExtractor(ctx).markOfImage(base, inspect: insp, removeInBackground: true)
         for e in found.errors { Log.trace("docker: reading the base image's mark: \(e)") }
         guard let mark = found.mark else { return o }
         if !DockerWiring.validate(mark).0 {

@@ -11,8 +11,10 @@ struct DockerExtractor {
     struct Found { var mark: ChalkObject?; var errors: [String] = [] }
 
     /// The mark of an image, via `docker create` (the entry point never runs) and `docker cp`.
-    /// Only tried when the image history has a step that copied `/chalk.json`.
-    func markOfImage(_ ref: String, inspect: ChalkObject) -> Found {
+    /// Only tried when the image history has a step that copied `/chalk.json`. With
+    /// `removeInBackground` the temporary container is removed without waiting (a build reading
+    /// its base image's mark doesn't make the user wait for that).
+    func markOfImage(_ ref: String, inspect: ChalkObject, removeInBackground: Bool = false) -> Found {
         let id = inspect["Id"]?.stringValue ?? ref
         let hist = ctx.docker(["history", "--no-trunc", "--format", "{{.CreatedBy}}", id])
         guard hist.status == 0, hist.stdoutText.contains("/chalk.json") else { return Found(mark: nil) }
@@ -21,7 +23,7 @@ struct DockerExtractor {
         guard created.status == 0, !cid.isEmpty else {
             return Found(mark: nil, errors: ["\(ref): docker create failed: \(lastLine(created.stderrText))"])
         }
-        defer { _ = ctx.docker(["rm", "-f", cid]) }
+        defer { if removeInBackground { ctx.dockerDetached(["rm", "-f", cid]) } else { _ = ctx.docker(["rm", "-f", cid]) } }
         return copyMark(ref, from: cid)
     }
 

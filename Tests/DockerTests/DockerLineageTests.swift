@@ -72,6 +72,15 @@ struct DockerLineageTests {
         let extracted = try #require((DockerEnvironment.reports(home: home).first?["_CHALKS"] as? [[String: Any]])?.first)
         #expect(extracted["_VALIDATED_METADATA"] as? Bool == true)
         #expect(extracted["DOCKER_BASE_IMAGE_METADATA_ID"] as? String == baseID)
+
+        // The containers made to read the base's mark are gone (removed in the background).
+        var left = ""
+        for _ in 0..<50 {
+            left = try env.dockerRun(["ps", "-aq", "--filter", "ancestor=\(baseTag)"], home: home).stdout
+            if left.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(left.isEmpty)
     }
 
     @Test func multiStageBaseAndCopyImages() throws {
