@@ -113,11 +113,7 @@ import Testing
     @Test func seedConfigLoadsThroughTheBinary() throws {
         let dir = try TestSupport.makeTempDir("chalk-config-cli")
         defer { TestSupport.removeTree(dir) }
-        let seed = try String(contentsOf: TestSupport.packageRoot.appendingPathComponent("Tests/ConfigTests/SeedConfigTests.swift"),
-                              encoding: .utf8)
-        // The seed text is the first triple-quoted literal of that file (one copy, verbatim from the issue).
-        let body = seed.components(separatedBy: "\"\"\"\n")[1].components(separatedBy: "\n\"\"\"")[0]
-        try body.write(to: dir.appendingPathComponent("chalk.c4m"), atomically: true, encoding: .utf8)
+        try SeedConfig.verbatim.write(to: dir.appendingPathComponent("chalk.c4m"), atomically: true, encoding: .utf8)
         let ok = try TestSupport.chalk(["config", "-f", "chalk.c4m"], home: dir, cwd: dir,
                                        extraEnvironment: ["AWS_REGION": "", "AWS_S3_BUCKET_URI": "s3://b/p"])
         #expect(ok.status == 0)
