@@ -7,26 +7,46 @@
 /// The lexer walks the source's UTF-8 bytes (the base config, ~190 KB, is lexed on every run):
 /// names and string bodies are sliced out of the bytes, not built a character at a time.
 /// Columns still count Unicode scalars (a UTF-8 continuation byte does not move the column).
+/// Tokens are made on demand (`next()`), so the parser never holds a whole file's tokens.
 struct Lexer {
     let file: String
     private let s: [UInt8]
     private var i = 0
     private var line = 1
     private var col = 1
-    private var tokens: [Token] = []
+    /// Tokens made but not yet returned by `next()` (at most a newline and the eof).
+    private var pending: [Token] = []
     private var depth = 0  // open ( and [
+    /// Whether a token was made yet, and whether the last one was a newline.
+    private var anyToken = false
+    private var lastWasNewline = false
     /// The last token swallows one following newline (an operator, `,`, `{`, `and`, …).
     private var lastContinues = false
+    private var finished = false
 
     init(file: String, source: String) {
         self.file = file
         self.s = Array(source.utf8)
     }
 
+    /// All tokens of `source`, ending with `.eof`.
     static func tokenize(file: String, source: String) throws(ConfigError) -> [Token] {
         var lx = Lexer(file: file, source: source)
-        try lx.run()
-        return lx.tokens
+        var out: [Token] = []
+        while true {
+            let t = try lx.next()
+            out.append(t)
+            if t.kind == .eof { return out }
+        }
+    }
+
+    /// The next token; `.eof` once the source is used up (and again on every later call).
+    mutating func next() throws(ConfigError) -> Token {
+        while pending.isEmpty {
+            if finished { return Token(kind: .eof, pos: SourcePos(line: line, column: col)) }
+            try step()
+        }
+        return pending.removeFirst()
     }
 
     private func peek(_ k: Int = 0) -> UInt8? { i + k < s.count ? s[i + k] : nil }
@@ -71,18 +91,22 @@ struct Lexer {
     }
 
     private mutating func emit(_ kind: TokenKind, _ pos: SourcePos, continues: Bool = false) {
-        tokens.append(Token(kind: kind, pos: pos))
+        pending.append(Token(kind: kind, pos: pos))
+        anyToken = true
+        lastWasNewline = false
         lastContinues = continues
     }
 
     private mutating func emitNewline(_ pos: SourcePos) {
         if depth > 0 { return }
-        guard let last = tokens.last, last.kind != .newline, !lastContinues else { return }
-        tokens.append(Token(kind: .newline, pos: pos))
+        guard anyToken, !lastWasNewline, !lastContinues else { return }
+        pending.append(Token(kind: .newline, pos: pos))
+        lastWasNewline = true
     }
 
-    private mutating func run() throws(ConfigError) {
-        while let c = peek() {
+    /// Lexes from the current position until at least one token is pending, or to the end.
+    private mutating func step() throws(ConfigError) {
+        while pending.isEmpty, let c = peek() {
             let pos = SourcePos(line: line, column: col)
             switch c {
             case 0x20, 0x09:  // space, tab
@@ -146,8 +170,10 @@ struct Lexer {
                 }
             }
         }
+        guard pending.isEmpty, i >= s.count else { return }
         emitNewline(SourcePos(line: line, column: col))
-        tokens.append(Token(kind: .eof, pos: SourcePos(line: line, column: col)))
+        pending.append(Token(kind: .eof, pos: SourcePos(line: line, column: col)))
+        finished = true
     }
 
     private mutating func skipToEndOfLine() {

@@ -1,8 +1,13 @@
 /// Recursive-descent parser for the con4m subset (spec/config.md §1.7).
 struct Parser {
     let file: String
-    private var toks: [Token]
+    private var lexer: Lexer
+    /// The tokens lexed and not yet dropped: `toks[i]` is the current one. Consumed tokens are
+    /// dropped now and then, so a large file never has all its tokens in memory.
+    private var toks: [Token] = []
     private var i = 0
+    /// The first lexing error; from then on the lexer gives only `.eof`.
+    private var lexError: ConfigError?
     /// Nesting of blocks and expressions, bounded so hostile input can't exhaust the stack.
     private var depth = 0
     static let maxDepth = 150
@@ -16,23 +21,62 @@ struct Parser {
         "to", "break", "continue", "return", "enum", "func", "export",
     ]
 
-    init(file: String, tokens: [Token]) {
+    init(file: String, source: String) {
         self.file = file
-        self.toks = tokens
+        self.lexer = Lexer(file: file, source: source)
+        fill(0)
     }
 
-    /// Parses a whole config file.
+    /// Parses a whole config file. A lexing error anywhere in the file is reported before any
+    /// parse error, as when the whole file was lexed before parsing.
     static func parse(file: String, source: String) throws(ConfigError) -> [Stmt] {
-        var p = Parser(file: file, tokens: try Lexer.tokenize(file: file, source: source))
-        let body = try p.statements(inBlock: false)
+        var p = Parser(file: file, source: source)
+        let body: [Stmt]
+        do {
+            body = try p.statements(inBlock: false)
+        } catch {
+            if let lexing = p.lexRest() { throw lexing }
+            throw error
+        }
+        if let lexing = p.lexError { throw lexing }
         return body
+    }
+
+    /// Lexes the rest of the file after a parse error; returns the first lexing error, if any.
+    private mutating func lexRest() -> ConfigError? {
+        while lexError == nil, toks.last?.kind != .eof { fill(toks.count - i) }
+        return lexError
     }
 
     // MARK: tokens
 
+    /// Lexes until `toks[i + k]` exists or the eof token has been lexed.
+    private mutating func fill(_ k: Int) {
+        while toks.count <= i + k, toks.last?.kind != .eof {
+            do {
+                toks.append(try lexer.next())
+            } catch {
+                lexError = error
+                // The parse stops at this point; `parse` then reports the lexing error.
+                toks.append(Token(kind: .eof, pos: toks.last?.pos ?? SourcePos(line: 1, column: 1)))
+            }
+        }
+    }
+
     private var cur: Token { toks[i] }
-    private func ahead(_ k: Int) -> Token { toks[min(i + k, toks.count - 1)] }
-    private mutating func next() -> Token { let t = toks[i]; if i < toks.count - 1 { i += 1 }; return t }
+    private mutating func ahead(_ k: Int) -> Token {
+        fill(k)
+        return toks[min(i + k, toks.count - 1)]
+    }
+    private mutating func next() -> Token {
+        let t = toks[i]
+        if t.kind != .eof {
+            i += 1
+            if i >= 256 { toks.removeFirst(i); i = 0 }
+            fill(0)
+        }
+        return t
+    }
 
     private func err(_ msg: String, _ at: Token? = nil) -> ConfigError {
         let t = at ?? cur

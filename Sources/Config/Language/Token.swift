@@ -1,7 +1,21 @@
 /// A position in a config source (1-based line and column, columns count Unicode scalars).
 struct SourcePos: Sendable, Equatable {
-    var line: Int
-    var column: Int
+    // 32 bits each: every token and syntax node carries a position.
+    private var line32: Int32
+    private var column32: Int32
+    var line: Int {
+        get { Int(line32) }
+        set { line32 = Int32(clamping: newValue) }
+    }
+    var column: Int {
+        get { Int(column32) }
+        set { column32 = Int32(clamping: newValue) }
+    }
+
+    init(line: Int, column: Int) {
+        line32 = Int32(clamping: line)
+        column32 = Int32(clamping: column)
+    }
 }
 
 /// A lexical token of the con4m subset (spec/config.md §1.1).
