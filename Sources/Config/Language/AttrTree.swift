@@ -34,6 +34,8 @@ final class SectionNode {
     let tree: AttrTreeState
     private(set) var fieldOrder: [String] = []
     private(set) var childOrder: [String] = []
+    /// The child sections in `childOrder` order (walking them needs no look-up by name).
+    private(set) var childNodes: [SectionNode] = []
     /// A name's field and/or child section.
     struct Entry {
         var field: Attribute?
@@ -54,10 +56,17 @@ final class SectionNode {
 
     /// The named child, created if absent.
     func ensureChild(_ n: String, origin: Origin) -> SectionNode {
+        reserveBeforeInsert()
         var created = false
         let c = Self.child(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
-        if created { childOrder.append(n) }
+        if created { childOrder.append(n); childNodes.append(c) }
         return c
+    }
+
+    /// Grows a full dictionary 4x instead of 2x: the base config gives some sections hundreds
+    /// of entries (keyspecs, template keys), and every growth re-hashes every name.
+    private func reserveBeforeInsert() {
+        if entries.count >= 8 && entries.count >= entries.capacity { entries.reserveCapacity(entries.count * 4) }
     }
 
     // `entries[n, default:]` passed inout: one hash for the look-up and the insertion.
@@ -72,6 +81,7 @@ final class SectionNode {
     }
 
     func setField(_ n: String, _ a: Attribute) {
+        reserveBeforeInsert()
         if Self.set(a, in: &entries[n, default: Entry()], tree: tree) { fieldOrder.append(n) }
     }
 
@@ -95,6 +105,7 @@ final class SectionNode {
         e.child = nil
         entries[n] = e.field == nil ? nil : e
         childOrder.removeAll { $0 == n }
+        childNodes.removeAll { $0.name == n }
     }
 
     /// Walks a path of section names from here.
@@ -122,6 +133,7 @@ final class SectionNode {
         n.fieldOrder = fieldOrder
         n.childOrder = childOrder
         n.entries = entries.mapValues { Entry(field: $0.field, child: $0.child?.copy(into: state)) }
+        n.childNodes = childOrder.map { n.entries[$0]!.child! }
         return n
     }
 }

@@ -352,6 +352,7 @@ struct Parser {
 
     // MARK: expressions
 
+    // Token.operatorLevel gives each operator its index here.
     private static let ladder: [[String]] = [
         ["or", "||"], ["and", "&&"], ["!="], ["==", "is"], [">="], ["<="], [">"], ["<"], ["+"], ["-"], ["%"], ["*"], ["/"],
     ]
@@ -367,6 +368,7 @@ struct Parser {
     }
 
     private func opAt(_ level: Int) -> String? {
+        guard toks[i].operatorLevel == level else { return nil }
         let ops = Parser.ladder[level]
         switch cur.kind {
         case .symbol(let s) where ops.contains(s): return s

@@ -36,6 +36,40 @@ enum TokenKind: Equatable {
 struct Token: Equatable {
     var kind: TokenKind
     var pos: SourcePos
+    /// The binary operator's precedence level (`Parser.ladder`), -1 when the token is not a
+    /// binary operator: found once here rather than at each of the parser's 13 levels.
+    let operatorLevel: Int8
+
+    init(kind: TokenKind, pos: SourcePos) {
+        self.kind = kind
+        self.pos = pos
+        switch kind {
+        case .symbol(let s): operatorLevel = Token.symbolLevel(s)
+        case .identifier("or"): operatorLevel = 0
+        case .identifier("and"): operatorLevel = 1
+        case .identifier("is"): operatorLevel = 3
+        default: operatorLevel = -1
+        }
+    }
+
+    private static func symbolLevel(_ s: String) -> Int8 {
+        switch s {
+        case "||": 0
+        case "&&": 1
+        case "!=": 2
+        case "==": 3
+        case ">=": 4
+        case "<=": 5
+        case ">": 6
+        case "<": 7
+        case "+": 8
+        case "-": 9
+        case "%": 10
+        case "*": 11
+        case "/": 12
+        default: -1
+        }
+    }
 
     var identifier: String? { if case .identifier(let s) = kind { s } else { nil } }
     func isSymbol(_ s: String) -> Bool { kind == .symbol(s) }
