@@ -90,8 +90,8 @@ struct Lexer {
         return ConfigError(file: file, line: p.line, column: p.column, message: msg)
     }
 
-    private mutating func emit(_ kind: TokenKind, _ pos: SourcePos, continues: Bool = false) {
-        pending.append(Token(kind: kind, pos: pos))
+    private mutating func emit(_ kind: TokenKind, _ pos: SourcePos, continues: Bool = false, level: Int8 = -1) {
+        pending.append(Token(kind: kind, pos: pos, operatorLevel: level))
         anyToken = true
         lastWasNewline = false
         lastContinues = continues
@@ -164,7 +164,19 @@ struct Lexer {
                         }
                     }
                     let word = text(start..<i)
-                    emit(.identifier(word), pos, continues: word == "and" || word == "or" || word == "not" || word == "is")
+                    // `and`, `or`, `not` and `is` continue an expression; three are binary operators.
+                    var level: Int8 = -1
+                    var continues = false
+                    if i - start <= 3 {
+                        switch word {
+                        case "or": level = 0; continues = true
+                        case "and": level = 1; continues = true
+                        case "is": level = 3; continues = true
+                        case "not": continues = true
+                        default: break
+                        }
+                    }
+                    emit(.identifier(word), pos, continues: continues, level: level)
                 } else {
                     try lexSymbol(pos)
                 }
@@ -240,7 +252,8 @@ struct Lexer {
         let c = s[i]
         if let n = peek(1), let two = Lexer.twoCharSymbol(c, n) {
             advance(); advance()
-            emit(.symbol(two), pos, continues: true)  // every two-character operator continues
+            // Every two-character operator continues an expression.
+            emit(.symbol(two), pos, continues: true, level: Token.symbolLevel(two))
             return
         }
         if c == UInt8(ascii: "&") || c == UInt8(ascii: "|") {
@@ -259,7 +272,7 @@ struct Lexer {
         // `)`, `]`, `}`, `;` and the type-variable backtick end an expression; the rest continue it.
         let ends = c == UInt8(ascii: ")") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
             || c == UInt8(ascii: ";") || c == UInt8(ascii: "`")
-        emit(.symbol(one), pos, continues: !ends)
+        emit(.symbol(one), pos, continues: !ends, level: Token.symbolLevel(one))
     }
 
     private func trim(_ t: String) -> String {

@@ -364,7 +364,19 @@ struct Parser {
             let pos = next().pos
             return .not(try expression(), pos)  // 'not' takes the whole rest of the expression
         }
+        // A lone operand (most of the base config's values): the 13 operator levels would each
+        // find no operator after it, so parse it directly.
+        if isSingleTokenOperand(cur), ahead(1).endsExpression { return try primary() }
         return try binary(0)
+    }
+
+    /// Whether `primary()` reads exactly `t` and nothing after it.
+    private func isSingleTokenOperand(_ t: Token) -> Bool {
+        switch t.kind {
+        case .int, .float, .string, .char, .other: return true
+        case .identifier(let w): return w != "func" && w != "not" && !Parser.typeNames.contains(w)
+        default: return false
+        }
     }
 
     private func opAt(_ level: Int) -> String? {

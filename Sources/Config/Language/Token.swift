@@ -40,6 +40,13 @@ struct Token: Equatable {
     /// binary operator: found once here rather than at each of the parser's 13 levels.
     let operatorLevel: Int8
 
+    /// A token whose operator level the lexer already knows.
+    init(kind: TokenKind, pos: SourcePos, operatorLevel: Int8) {
+        self.kind = kind
+        self.pos = pos
+        self.operatorLevel = operatorLevel
+    }
+
     init(kind: TokenKind, pos: SourcePos) {
         self.kind = kind
         self.pos = pos
@@ -52,7 +59,7 @@ struct Token: Equatable {
         }
     }
 
-    private static func symbolLevel(_ s: String) -> Int8 {
+    static func symbolLevel(_ s: String) -> Int8 {
         switch s {
         case "||": 0
         case "&&": 1
@@ -68,6 +75,15 @@ struct Token: Equatable {
         case "*": 11
         case "/": 12
         default: -1
+        }
+    }
+
+    /// Nothing can continue an expression after this token (no operator, `.`, `[` or `(`).
+    var endsExpression: Bool {
+        switch kind {
+        case .newline, .eof: true
+        case .symbol(let s): s == ";" || s == "}" || s == "," || s == "]" || s == ")"
+        default: false
         }
     }
 
