@@ -205,18 +205,33 @@ struct Lexer {
         isASCIIIdentifierStart(c) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
     }
 
-    /// The two-character operators, by their bytes.
-    private static func twoCharSymbol(_ a: UInt8, _ b: UInt8) -> String? {
+    /// The two-character operators, by their bytes, with their operator level
+    /// (`Token.operatorLevel`).
+    private static func twoCharSymbol(_ a: UInt8, _ b: UInt8) -> (String, Int8)? {
         switch (a, b) {
-        case (UInt8(ascii: "-"), UInt8(ascii: ">")): "->"
-        case (UInt8(ascii: "<"), UInt8(ascii: "=")): "<="
-        case (UInt8(ascii: ">"), UInt8(ascii: "=")): ">="
-        case (UInt8(ascii: "="), UInt8(ascii: "=")): "=="
-        case (UInt8(ascii: "!"), UInt8(ascii: "=")): "!="
-        case (UInt8(ascii: "&"), UInt8(ascii: "&")): "&&"
-        case (UInt8(ascii: "|"), UInt8(ascii: "|")): "||"
-        case (UInt8(ascii: ":"), UInt8(ascii: "=")): ":="
+        case (UInt8(ascii: "-"), UInt8(ascii: ">")): ("->", -1)
+        case (UInt8(ascii: "<"), UInt8(ascii: "=")): ("<=", 5)
+        case (UInt8(ascii: ">"), UInt8(ascii: "=")): (">=", 4)
+        case (UInt8(ascii: "="), UInt8(ascii: "=")): ("==", 3)
+        case (UInt8(ascii: "!"), UInt8(ascii: "=")): ("!=", 2)
+        case (UInt8(ascii: "&"), UInt8(ascii: "&")): ("&&", 1)
+        case (UInt8(ascii: "|"), UInt8(ascii: "|")): ("||", 0)
+        case (UInt8(ascii: ":"), UInt8(ascii: "=")): (":=", -1)
         default: nil
+        }
+    }
+
+    /// The operator level of a one-character symbol (`Token.operatorLevel`).
+    private static func oneCharLevel(_ c: UInt8) -> Int8 {
+        switch c {
+        case UInt8(ascii: ">"): 6
+        case UInt8(ascii: "<"): 7
+        case UInt8(ascii: "+"): 8
+        case UInt8(ascii: "-"): 9
+        case UInt8(ascii: "%"): 10
+        case UInt8(ascii: "*"): 11
+        case UInt8(ascii: "/"): 12
+        default: -1
         }
     }
 
@@ -250,10 +265,10 @@ struct Lexer {
 
     private mutating func lexSymbol(_ pos: SourcePos) throws(ConfigError) {
         let c = s[i]
-        if let n = peek(1), let two = Lexer.twoCharSymbol(c, n) {
+        if let n = peek(1), let (two, level) = Lexer.twoCharSymbol(c, n) {
             advance(); advance()
             // Every two-character operator continues an expression.
-            emit(.symbol(two), pos, continues: true, level: Token.symbolLevel(two))
+            emit(.symbol(two), pos, continues: true, level: level)
             return
         }
         if c == UInt8(ascii: "&") || c == UInt8(ascii: "|") {
@@ -272,7 +287,7 @@ struct Lexer {
         // `)`, `]`, `}`, `;` and the type-variable backtick end an expression; the rest continue it.
         let ends = c == UInt8(ascii: ")") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}")
             || c == UInt8(ascii: ";") || c == UInt8(ascii: "`")
-        emit(.symbol(one), pos, continues: !ends, level: Token.symbolLevel(one))
+        emit(.symbol(one), pos, continues: !ends, level: Lexer.oneCharLevel(c))
     }
 
     private func trim(_ t: String) -> String {
