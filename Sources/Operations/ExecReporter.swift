@@ -36,7 +36,9 @@ public final class ExecReporter: Sendable {
 
     public init(info: ExecRunInfo, hooks: ExecReporterHooks, configSource: ConfigSource = .loader,
                 publish: Publish? = nil) {
-        ExecReporter.shareMainArena()
+        // Real runs only: the setting is process-wide, and tests run reporters (with a fixed
+        // config) inside a test process whose other threads it would affect.
+        if case .loader = configSource { ExecReporter.shareMainArena() }
         self.info = info; self.hooks = hooks; self.configSource = configSource
         self.publish = publish
         var fds: [Int32] = [-1, -1]
