@@ -63,6 +63,44 @@ final class SectionNode {
         return c
     }
 
+    /// The child section `n`, created if absent, or nil when `n` is a field here (one look-up).
+    func subsection(_ n: String, origin: Origin) -> SectionNode? {
+        reserveBeforeInsert()
+        var created = false
+        let c = Self.subsection(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
+        if created, let c { childOrder.append(n); childNodes.append(c) }
+        return c
+    }
+
+    private static func subsection(in e: inout Entry, _ n: String, origin: Origin, tree: AttrTreeState,
+                                   created: inout Bool) -> SectionNode? {
+        if e.field != nil { return nil }
+        if let c = e.child { return c }
+        let c = SectionNode(name: n, origin: origin, tree: tree)
+        e.child = c
+        created = true
+        return c
+    }
+
+    /// Sets the field `n` to `a` in one look-up, after `check` has seen the current entry:
+    /// `check` returns false to leave the field as it is, or throws to refuse (it must not throw
+    /// for a name that is neither a field nor a section yet).
+    func setField(_ n: String, _ a: Attribute, check: (Entry) throws(ConfigError) -> Bool) throws(ConfigError) {
+        reserveBeforeInsert()
+        if try Self.set(a, in: &entries[n, default: Entry()], tree: tree, check: check) { fieldOrder.append(n) }
+    }
+
+    private static func set(_ a: Attribute, in e: inout Entry, tree: AttrTreeState,
+                            check: (Entry) throws(ConfigError) -> Bool) throws(ConfigError) -> Bool {
+        guard try check(e) else { return false }
+        return set(a, in: &e, tree: tree)
+    }
+
+    /// Calls `body` with each field, in no particular order (no look-up by name).
+    func forEachField(_ body: (String, Attribute) -> Void) {
+        for (n, e) in entries { if let f = e.field { body(n, f) } }
+    }
+
     /// Grows a full dictionary 4x instead of 2x: the base config gives some sections hundreds
     /// of entries (keyspecs, template keys), and every growth re-hashes every name.
     private func reserveBeforeInsert() {

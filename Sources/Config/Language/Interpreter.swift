@@ -200,27 +200,26 @@ final class Interpreter {
     private func assign(_ path: [String], from start: SectionNode, _ v: CValue, locked: Bool,
                         pos: SourcePos, prefix: [String] = []) throws(ConfigError) {
         var node = start
+        let origin = Origin(file: file, pos: pos)
         for k in 0..<(path.count - 1) {
-            let p = path[k]
-            let e = node.entry(p)
-            if e?.field != nil {
+            guard let next = node.subsection(path[k], origin: origin) else {
                 let full = prefix + path, at = prefix.count + k
                 throw error(pos, "'\(full[0...at].joined(separator: "."))' is an attribute, so it cannot hold '\(full[(at + 1)...].joined(separator: "."))'")
             }
-            node = e?.child ?? node.ensureChild(p, origin: Origin(file: file, pos: pos))
+            node = next
         }
-        let name = path.last!
-        let e = node.entry(name)
-        if e?.child != nil {
-            let dotted = (prefix + path).joined(separator: ".")
-            throw error(pos, "'\(dotted)' is a section, not an attribute: expected '\(dotted) { … }' or '\(dotted).FIELD = value'")
+        try node.setField(path.last!, Attribute(value: v, locked: locked, origin: origin)) { (e) throws(ConfigError) -> Bool in
+            if e.child != nil {
+                let dotted = (prefix + path).joined(separator: ".")
+                throw error(pos, "'\(dotted)' is a section, not an attribute: expected '\(dotted) { … }' or '\(dotted).FIELD = value'")
+            }
+            if let old = e.field, old.locked {
+                if old.value == v { return false }
+                let dotted = (prefix + path).joined(separator: ".")
+                throw error(pos, "attribute '\(dotted)' is locked and can't be set (locked at \(old.origin.text))")
+            }
+            return true
         }
-        if let old = e?.field, old.locked {
-            if old.value == v { return }
-            let dotted = (prefix + path).joined(separator: ".")
-            throw error(pos, "attribute '\(dotted)' is locked and can't be set (locked at \(old.origin.text))")
-        }
-        node.setField(name, Attribute(value: v, locked: locked, origin: Origin(file: file, pos: pos)))
     }
 
     /// `use NAME from "DIR"`: runs DIR/NAME.c4m here (local directories only).

@@ -111,8 +111,12 @@ struct TypedConfigBuilder {
                     t.use.reserveCapacity(keys.childNodes.count + (isMark ? dollarKeys.count + 5 : 0))
                     for kn in keys.childNodes {
                         let k = kn.name
-                        t.use[k] = kn.field("use")?.value.asBool ?? true  // declaring a key turns it on
-                        if let o = kn.field("order")?.value.intLike { t.order[k] = o }
+                        var use = true  // declaring a key turns it on
+                        kn.forEachField { f, a in
+                            if f == "use" { use = a.value.asBool ?? true }
+                            if f == "order", let o = a.value.intLike { t.order[k] = o }
+                        }
+                        t.use[k] = use
                     }
                 }
                 if isMark {
