@@ -14,8 +14,10 @@ struct Lexer {
     private var i = 0
     private var line = 1
     private var col = 1
-    /// Tokens made but not yet returned by `next()` (at most a newline and the eof).
+    /// Tokens made but not yet returned by `next()` (at most a newline and the eof), from
+    /// `pendingHead` on.
     private var pending: [Token] = []
+    private var pendingHead = 0
     private var depth = 0  // open ( and [
     /// Whether a token was made yet, and whether the last one was a newline.
     private var anyToken = false
@@ -42,11 +44,16 @@ struct Lexer {
 
     /// The next token; `.eof` once the source is used up (and again on every later call).
     mutating func next() throws(ConfigError) -> Token {
-        while pending.isEmpty {
-            if finished { return Token(kind: .eof, pos: SourcePos(line: line, column: col)) }
-            try step()
+        if pendingHead == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+            while pending.isEmpty {
+                if finished { return Token(kind: .eof, pos: SourcePos(line: line, column: col)) }
+                try step()
+            }
         }
-        return pending.removeFirst()
+        pendingHead += 1
+        return pending[pendingHead - 1]
     }
 
     private func peek(_ k: Int = 0) -> UInt8? { i + k < s.count ? s[i + k] : nil }

@@ -8,6 +8,8 @@ struct Parser {
     private var i = 0
     /// The first lexing error; from then on the lexer gives only `.eof`.
     private var lexError: ConfigError?
+    /// The eof token is in `toks`.
+    private var lexedEOF = false
     /// Nesting of blocks and expressions, bounded so hostile input can't exhaust the stack.
     private var depth = 0
     static let maxDepth = 150
@@ -44,7 +46,7 @@ struct Parser {
 
     /// Lexes the rest of the file after a parse error; returns the first lexing error, if any.
     private mutating func lexRest() -> ConfigError? {
-        while lexError == nil, toks.last?.kind != .eof { fill(toks.count - i) }
+        while lexError == nil, !lexedEOF { fill(toks.count - i) }
         return lexError
     }
 
@@ -52,11 +54,14 @@ struct Parser {
 
     /// Lexes until `toks[i + k]` exists or the eof token has been lexed.
     private mutating func fill(_ k: Int) {
-        while toks.count <= i + k, toks.last?.kind != .eof {
+        while toks.count <= i + k, !lexedEOF {
             do {
-                toks.append(try lexer.next())
+                let t = try lexer.next()
+                if case .eof = t.kind { lexedEOF = true }
+                toks.append(t)
             } catch {
                 lexError = error
+                lexedEOF = true
                 // The parse stops at this point; `parse` then reports the lexing error.
                 toks.append(Token(kind: .eof, pos: toks.last?.pos ?? SourcePos(line: 1, column: 1)))
             }
