@@ -37,7 +37,9 @@ import ChalkTestSupport
         #expect(sent.contains(#""_OPERATION" : "exec""#), "the embedded config's sink got the exec report: \(sent)")
         #expect(sent.contains(#""_OPERATION" : "postexec""#))
 
-        // The same binary with --no-use-embedded-config: reports only in the default log.
+        // The same binary with --no-use-embedded-config: reports only in the default log. (An
+        // external config gives this run, too, a deadline long enough for a loaded machine.)
+        ExecTest.writeGenerousDeadlineConfig(home: home)
         try? FileManager.default.removeItem(at: sinkFile)
         try? FileManager.default.removeItem(at: home.appendingPathComponent(".local/chalk/chalk.log"))
         let plain = try TestSupport.run(chalk, ["exec", "--no-use-embedded-config", "--", "sh", "-c", "sleep 0.3; exit 7"],

@@ -73,4 +73,20 @@ import Testing
         #expect(configError("report_template.t = 1\nreport_template t {\n  x = 2\n}\n")
             == "t.c4m:3:3: 'report_template.t' is an attribute, so it cannot hold 'x'")
     }
+
+    @Test func longNamesAreSharedButNeverConfused() throws {
+        // 1,500 distinct long names (the name table grows twice), each defined then read back.
+        var src = ""
+        for k in 0..<1500 { src += "a_rather_long_variable_name_\(k) := \(k)\n" }
+        src += "total := a_rather_long_variable_name_0 + a_rather_long_variable_name_1499 + a_rather_long_variable_name_750\n"
+        src += "key.HOST_SYSNAME_WHEN_CHALKED.use = true\nkey.HOST_SYSNAME_WHEN_CHALKED.order = 3\n"
+        let i = try runConfig(src)
+        #expect(i.globals["total"] == .int(0 + 1499 + 750))
+        #expect(i.globals["a_rather_long_variable_name_1234"] == .int(1234))
+        #expect(i.root.lookup(["key"])?.childOrder == ["HOST_SYSNAME_WHEN_CHALKED"])
+        #expect(i.root.value(at: ["key", "HOST_SYSNAME_WHEN_CHALKED", "order"]) == .int(3))
+        let toks = try Lexer.tokenize(file: "f", source: "é_a_long_name_with_ünicode := é_a_long_name_with_ünicode")
+        #expect(toks[0].kind == .identifier("é_a_long_name_with_ünicode"))
+        #expect(toks[2].kind == toks[0].kind)
+    }
 }

@@ -48,6 +48,8 @@ final class Interpreter {
     var useDepth = 0
     /// Position of the builtin call being evaluated (for errors raised inside builtins).
     var callPos = SourcePos(line: 0, column: 0)
+    /// Long names lexed so far, shared by every config this interpreter runs.
+    let names = NameTable()
     /// In a trial load (`chalk load`), subscriptions that would fail at run time.
     var subscriptionProblems: [ConfigError] = []
 
@@ -67,7 +69,7 @@ final class Interpreter {
 
     /// Parses and runs one config source.
     func run(source: String, file: String) throws(ConfigError) {
-        let stmts = try Parser.parse(file: file, source: source)
+        let stmts = try Parser.parse(file: file, source: source, names: names)
         let saved = (self.file, sectionPath, sectionNode)
         self.file = file
         sectionPath = []

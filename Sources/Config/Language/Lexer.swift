@@ -26,9 +26,13 @@ struct Lexer {
     private var lastContinues = false
     private var finished = false
 
-    init(file: String, source: String) {
+    /// Long names made so far (shared by every source of one load).
+    private let names: NameTable
+
+    init(file: String, source: String, names: NameTable = NameTable()) {
         self.file = file
         self.s = Array(source.utf8)
+        self.names = names
     }
 
     /// All tokens of `source`, ending with `.eof`.
@@ -170,7 +174,9 @@ struct Lexer {
                             break
                         }
                     }
-                    let word = text(start..<i)
+                    // Names up to 15 bytes are inline strings; longer ones are shared.
+                    let word = i - start <= 15 ? text(start..<i)
+                        : s.withUnsafeBufferPointer { names.name(UnsafeBufferPointer(rebasing: $0[start..<i])) }
                     // `and`, `or`, `not` and `is` continue an expression; three are binary operators.
                     var level: Int8 = -1
                     var continues = false

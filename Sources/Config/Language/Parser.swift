@@ -23,16 +23,16 @@ struct Parser {
         "to", "break", "continue", "return", "enum", "func", "export",
     ]
 
-    init(file: String, source: String) {
+    init(file: String, source: String, names: NameTable) {
         self.file = file
-        self.lexer = Lexer(file: file, source: source)
+        self.lexer = Lexer(file: file, source: source, names: names)
         fill(0)
     }
 
     /// Parses a whole config file. A lexing error anywhere in the file is reported before any
     /// parse error, as when the whole file was lexed before parsing.
-    static func parse(file: String, source: String) throws(ConfigError) -> [Stmt] {
-        var p = Parser(file: file, source: source)
+    static func parse(file: String, source: String, names: NameTable = NameTable()) throws(ConfigError) -> [Stmt] {
+        var p = Parser(file: file, source: source, names: names)
         let body: [Stmt]
         do {
             body = try p.statements(inBlock: false)
