@@ -68,13 +68,7 @@ struct Lexer {
         i += 1
     }
 
-    /// Advances over one whole scalar (its lead byte and continuation bytes).
-    private mutating func advanceScalar() {
-        advance()
-        while i < s.count, s[i] & 0xC0 == 0x80 { i += 1 }
-    }
-
-    /// Advances over the ASCII-free or newline-free run `[i, end)` (no newline inside).
+    /// Advances over the run `[i, end)`, which holds no newline.
     private mutating func advanceRun(to end: Int) {
         while i < end {
             if s[i] & 0xC0 != 0x80 { col += 1 }

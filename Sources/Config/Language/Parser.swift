@@ -68,12 +68,12 @@ struct Parser {
         }
     }
 
-    private var cur: Token { toks[i] }
+    var cur: Token { toks[i] }
     private mutating func ahead(_ k: Int) -> Token {
         fill(k)
         return toks[min(i + k, toks.count - 1)]
     }
-    private mutating func next() -> Token {
+    mutating func next() -> Token {
         let t = toks[i]
         if t.kind != .eof {
             i += 1
@@ -83,17 +83,17 @@ struct Parser {
         return t
     }
 
-    private func err(_ msg: String, _ at: Token? = nil) -> ConfigError {
+    func err(_ msg: String, _ at: Token? = nil) -> ConfigError {
         let t = at ?? cur
         return ConfigError(file: file, line: t.pos.line, column: t.pos.column, message: msg)
     }
 
-    private mutating func expectSymbol(_ s: String, _ what: String) throws(ConfigError) {
+    mutating func expectSymbol(_ s: String, _ what: String) throws(ConfigError) {
         guard cur.isSymbol(s) else { throw err("expected '\(s)' \(what), found \(cur.display)") }
         _ = next()
     }
 
-    private mutating func expectIdentifier(_ what: String) throws(ConfigError) -> String {
+    mutating func expectIdentifier(_ what: String) throws(ConfigError) -> String {
         guard let id = cur.identifier else { throw err("expected \(what), found \(cur.display)") }
         _ = next()
         return id
@@ -307,52 +307,6 @@ struct Parser {
         try expectSymbol(")", "to close the parameter list")
         if cur.isSymbol("->") { _ = next(); _ = try typeSpec() }
         return .funcDef(name: name, params: params, body: try block(), pos: pos)
-    }
-
-    // MARK: types
-
-    private mutating func typeSpec() throws(ConfigError) -> String {
-        if cur.isSymbol("`") {
-            _ = next()
-            return "`" + (try expectIdentifier("a type variable name after '`'"))
-        }
-        if cur.isWord("func") {
-            _ = next()
-            return "func" + (try funcSignature())
-        }
-        if cur.isSymbol("(") {  // tuple type: (string, string)
-            _ = next()
-            var parts = [try typeSpec()]
-            while cur.isSymbol(",") { _ = next(); parts.append(try typeSpec()) }
-            try expectSymbol(")", "to close the tuple type")
-            return "(" + parts.joined(separator: ", ") + ")"
-        }
-        let name = try expectIdentifier("a type")
-        guard Parser.typeNames.contains(name) else { throw err("unknown type '\(name)'") }
-        if ["list", "dict", "tuple"].contains(name), cur.isSymbol("[") {
-            _ = next()
-            var parts = [try typeSpec()]
-            while cur.isSymbol(",") { _ = next(); parts.append(try typeSpec()) }
-            try expectSymbol("]", "to close the type")
-            return "\(name)[\(parts.joined(separator: ", "))]"
-        }
-        return name
-    }
-
-    private mutating func funcSignature() throws(ConfigError) -> String {
-        var sig = ""
-        if cur.isSymbol("(") {
-            _ = next()
-            var parts: [String] = []
-            while !cur.isSymbol(")") {
-                parts.append(try typeSpec())
-                if cur.isSymbol(",") { _ = next() } else { break }
-            }
-            try expectSymbol(")", "to close the function type")
-            sig = "(" + parts.joined(separator: ", ") + ")"
-        }
-        if cur.isSymbol("->") { _ = next(); sig += " -> " + (try typeSpec()) }
-        return sig
     }
 
     // MARK: expressions
