@@ -20,4 +20,18 @@ public enum CodecRegistry {
         }
         return nil
     }
+
+    /// The codecs that may hold a native executable's mark on Linux (chalk's own, for one),
+    /// highest priority first.
+    public static func nativeCodecs() -> [any Codec] { [ELFCodec(), ElfLastResortCodec()] }
+
+    /// The mark that `claim(ArtifactFiles.read(path), operation: .extract, codecs: nativeCodecs())`
+    /// finds, but for a well-formed ELF reads only the ELF structure and the mark's section
+    /// (`ELFCodec.readMarkOnly`) instead of the whole file: chalk reads its own 20-40 MB binary
+    /// this way on every run. Anything else is read whole and claimed as before.
+    public static func nativeMark(atPath path: String) throws(MarkingError) -> ChalkObject? {
+        if case .claimed(let mark, _) = ELFCodec.readMarkOnly(path: path) { return mark }
+        let input = try ArtifactFiles.read(path)
+        return try claim(input, operation: .extract, codecs: nativeCodecs())?.scan.mark
+    }
 }

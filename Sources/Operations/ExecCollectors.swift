@@ -11,13 +11,15 @@ struct ExecCollectors: Sendable {
     /// custom reports that fire for them) use are asked for where a collector has costly work.
     init(config: ChalkConfig, info: ExecRunInfo) {
         var wanted = Set<String>()
+        // The used keys as a set (`Template.usedKeys` would also sort them).
+        func add(_ t: Template) { for (k, on) in t.use where on { wanted.insert(k) } }
         for op in ["exec", "heartbeat", "postexec"] {
-            if let t = config.reportTemplate(for: op) { wanted.formUnion(t.usedKeys) }
+            if let t = config.reportTemplate(for: op) { add(t) }
         }
-        if let name = info.reportTemplate, let t = config.reportTemplates[name] { wanted.formUnion(t.usedKeys) }
+        if let name = info.reportTemplate, let t = config.reportTemplates[name] { add(t) }
         for r in config.customReports.values where r.enabled
             && (r.useWhen.contains("*") || !Set(r.useWhen).isDisjoint(with: ["exec", "heartbeat", "postexec"])) {
-            if let t = config.reportTemplates[r.reportTemplate] { wanted.formUnion(t.usedKeys) }
+            if let t = config.reportTemplates[r.reportTemplate] { add(t) }
         }
         let filter = EnvFilter(alwaysShow: config.envAlwaysShow, neverShow: config.envNeverShow,
                                redact: config.envRedact, defaultAction: config.envDefaultAction)

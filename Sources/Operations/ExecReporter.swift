@@ -36,6 +36,9 @@ public final class ExecReporter: Sendable {
 
     public init(info: ExecRunInfo, hooks: ExecReporterHooks, configSource: ConfigSource = .loader,
                 publish: Publish? = nil) {
+        // Real runs only: the setting is process-wide, and tests run reporters (with a fixed
+        // config) inside a test process whose other threads it would affect.
+        if case .loader = configSource { ExecReporter.shareMainArena() }
         self.info = info; self.hooks = hooks; self.configSource = configSource
         self.publish = publish
         var fds: [Int32] = [-1, -1]
@@ -47,6 +50,15 @@ public final class ExecReporter: Sendable {
             }
         } else { fds = [-1, -1] }
         wakeRead = fds[0]; wakeWrite = fds[1]
+    }
+
+    /// Makes threads created from now on allocate from glibc's main arena (M_ARENA_MAX = 1).
+    /// A thread's own arena grows its heap with one mprotect(2) per few pages (~500 calls while
+    /// the reporter loads the config); the main arena grows with brk(2) in 128 KiB steps. The
+    /// reporter and the signal loop rarely allocate at the same time, and `malloc_trim` (which
+    /// gives the reporter's memory back) walks every arena either way.
+    static func shareMainArena() {
+        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
     }
 
     /// True when the reporter has nothing more to send.
@@ -169,3 +181,7 @@ public final class ExecReporter: Sendable {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
+
+// glibc's mallopt is not exported by the Glibc module (malloc.h); bind the C symbol directly.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32

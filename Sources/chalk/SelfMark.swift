@@ -26,13 +26,13 @@ enum SelfMark {
     }
 
     /// The self-mark's JSON object, or nil when the binary carries no mark.
+    /// Only the ELF structure and the mark's section are read, not the whole binary.
     static func read() -> ChalkObject? {
-        guard let input = try? ArtifactFiles.read(executablePath) else { return nil }
-        return (try? CodecRegistry.claim(input, operation: .extract, codecs: nativeCodecs))??.scan.mark
+        (try? CodecRegistry.nativeMark(atPath: executablePath)) ?? nil
     }
 
     /// The codecs that may hold chalk's own mark on Linux.
-    static var nativeCodecs: [any Codec] { [ELFCodec(), ElfLastResortCodec()] }
+    static var nativeCodecs: [any Codec] { CodecRegistry.nativeCodecs() }
 
     /// The executable's bytes with `mark` embedded.
     private static func markedExecutable(_ mark: ChalkObject, original: [UInt8]) throws(SelfMarkError) -> [UInt8] {

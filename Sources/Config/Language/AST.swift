@@ -1,17 +1,19 @@
-/// Expressions of the con4m subset (spec/config.md §1.3).
-indirect enum Expr {
+/// Expressions of the con4m subset (spec/config.md §1.3). Only the cases that hold an Expr
+/// directly are `indirect` (boxed): literals and names, most of the base config's values, are
+/// stored inline.
+enum Expr {
     case literal(CValue, SourcePos)
     case identifier(String, SourcePos)
     case list([Expr], SourcePos)
     case dict([(Expr, Expr)], SourcePos)
     case tuple([Expr], SourcePos)
-    case not(Expr, SourcePos)
-    case unary(String, Expr, SourcePos)
-    case binary(String, Expr, Expr, SourcePos)
+    indirect case not(Expr, SourcePos)
+    indirect case unary(String, Expr, SourcePos)
+    indirect case binary(String, Expr, Expr, SourcePos)
     /// A call of a builtin or a config function; `x.f(a)` is rewritten to `f(x, a)`.
     case call(String, [Expr], SourcePos)
-    case member(Expr, String, SourcePos)
-    case index(Expr, Expr, SourcePos)
+    indirect case member(Expr, String, SourcePos)
+    indirect case index(Expr, Expr, SourcePos)
 
     var pos: SourcePos {
         switch self {
@@ -22,8 +24,9 @@ indirect enum Expr {
     }
 }
 
-/// Statements (spec/config.md §1.2 and the EBNF of §1.7).
-indirect enum Stmt {
+/// Statements (spec/config.md §1.2 and the EBNF of §1.7). Not `indirect`: nested statements
+/// are held in arrays, so a statement needs no heap box of its own.
+enum Stmt {
     /// `[~] path (:|=) expr`.
     case assign(path: [String], locked: Bool, value: Expr, pos: SourcePos)
     /// `a [, b…] := expr`.

@@ -13,67 +13,165 @@ struct Attribute {
     var origin: Origin
 }
 
+/// What the whole attribute tree shares: whether any name is both a field and a section
+/// somewhere (see `SectionNode.conflicts`).
+final class AttrTreeState {
+    /// How many times a name became both a field and a child section of one node. Only a
+    /// builtin such as `copy_report_template_keys` can do that; while it is 0, a path of child
+    /// sections can't run into a field, which lets the interpreter skip re-checking it.
+    var conflicts = 0
+}
+
 /// A section of the shared attribute tree (spec/config.md §1.5). Tagged sections are children of
 /// their kind: `sink_config x { … }` is the child `x` of the child `sink_config` of the root.
 /// Reopening a section merges into it.
+///
+/// Fields and child sections share one dictionary (one hash per name looked up: the base config
+/// makes ~10,000 assignments on every run).
 final class SectionNode {
     let name: String
     var origin: Origin
+    let tree: AttrTreeState
     private(set) var fieldOrder: [String] = []
-    private(set) var fields: [String: Attribute] = [:]
     private(set) var childOrder: [String] = []
-    private(set) var children: [String: SectionNode] = [:]
+    /// The child sections in `childOrder` order (walking them needs no look-up by name).
+    private(set) var childNodes: [SectionNode] = []
+    /// A name's field and/or child section.
+    struct Entry {
+        var field: Attribute?
+        var child: SectionNode?
+    }
+    private var entries: [String: Entry] = [:]
 
-    init(name: String, origin: Origin) {
+    init(name: String, origin: Origin, tree: AttrTreeState = AttrTreeState()) {
         self.name = name
         self.origin = origin
+        self.tree = tree
     }
 
-    func field(_ n: String) -> Attribute? { fields[n] }
-    func child(_ n: String) -> SectionNode? { children[n] }
+    func field(_ n: String) -> Attribute? { entries[n]?.field }
+    func child(_ n: String) -> SectionNode? { entries[n]?.child }
+    /// The field and the child section named `n` (one look-up).
+    func entry(_ n: String) -> Entry? { entries[n] }
 
     /// The named child, created if absent.
     func ensureChild(_ n: String, origin: Origin) -> SectionNode {
-        if let c = children[n] { return c }
-        let c = SectionNode(name: n, origin: origin)
-        children[n] = c
-        childOrder.append(n)
+        reserveBeforeInsert()
+        var created = false
+        let c = Self.child(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
+        if created { childOrder.append(n); childNodes.append(c) }
+        return c
+    }
+
+    /// The child section `n`, created if absent, or nil when `n` is a field here (one look-up).
+    func subsection(_ n: String, origin: Origin) -> SectionNode? {
+        reserveBeforeInsert()
+        var created = false
+        let c = Self.subsection(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
+        if created, let c { childOrder.append(n); childNodes.append(c) }
+        return c
+    }
+
+    private static func subsection(in e: inout Entry, _ n: String, origin: Origin, tree: AttrTreeState,
+                                   created: inout Bool) -> SectionNode? {
+        if e.field != nil { return nil }
+        if let c = e.child { return c }
+        let c = SectionNode(name: n, origin: origin, tree: tree)
+        e.child = c
+        created = true
+        return c
+    }
+
+    /// Sets the field `n` to `a` in one look-up, after `check` has seen the current entry:
+    /// `check` returns false to leave the field as it is, or throws to refuse (it must not throw
+    /// for a name that is neither a field nor a section yet).
+    func setField(_ n: String, _ a: Attribute, check: (Entry) throws(ConfigError) -> Bool) throws(ConfigError) {
+        reserveBeforeInsert()
+        if try Self.set(a, in: &entries[n, default: Entry()], tree: tree, check: check) { fieldOrder.append(n) }
+    }
+
+    private static func set(_ a: Attribute, in e: inout Entry, tree: AttrTreeState,
+                            check: (Entry) throws(ConfigError) -> Bool) throws(ConfigError) -> Bool {
+        guard try check(e) else { return false }
+        return set(a, in: &e, tree: tree)
+    }
+
+    /// Calls `body` with each field, in no particular order (no look-up by name).
+    func forEachField(_ body: (String, Attribute) -> Void) {
+        for (n, e) in entries { if let f = e.field { body(n, f) } }
+    }
+
+    /// Grows a full dictionary 4x instead of 2x: the base config gives some sections hundreds
+    /// of entries (keyspecs, template keys), and every growth re-hashes every name.
+    private func reserveBeforeInsert() {
+        if entries.count >= 8 && entries.count >= entries.capacity { entries.reserveCapacity(entries.count * 4) }
+    }
+
+    // `entries[n, default:]` passed inout: one hash for the look-up and the insertion.
+    private static func child(in e: inout Entry, _ n: String, origin: Origin, tree: AttrTreeState,
+                              created: inout Bool) -> SectionNode {
+        if let c = e.child { return c }
+        if e.field != nil { tree.conflicts += 1 }
+        let c = SectionNode(name: n, origin: origin, tree: tree)
+        e.child = c
+        created = true
         return c
     }
 
     func setField(_ n: String, _ a: Attribute) {
-        if fields[n] == nil { fieldOrder.append(n) }
-        fields[n] = a
+        reserveBeforeInsert()
+        if Self.set(a, in: &entries[n, default: Entry()], tree: tree) { fieldOrder.append(n) }
+    }
+
+    /// Sets the field; true when it is new.
+    private static func set(_ a: Attribute, in e: inout Entry, tree: AttrTreeState) -> Bool {
+        let isNew = e.field == nil
+        if isNew, e.child != nil { tree.conflicts += 1 }
+        e.field = a
+        return isNew
     }
 
     func removeField(_ n: String) {
-        if fields.removeValue(forKey: n) != nil { fieldOrder.removeAll { $0 == n } }
+        guard var e = entries[n], e.field != nil else { return }
+        e.field = nil
+        entries[n] = e.child == nil ? nil : e
+        fieldOrder.removeAll { $0 == n }
     }
 
     func removeChild(_ n: String) {
-        if children.removeValue(forKey: n) != nil { childOrder.removeAll { $0 == n } }
+        guard var e = entries[n], e.child != nil else { return }
+        e.child = nil
+        entries[n] = e.field == nil ? nil : e
+        childOrder.removeAll { $0 == n }
+        childNodes.removeAll { $0.name == n }
     }
 
     /// Walks a path of section names from here.
     func lookup(_ path: [String]) -> SectionNode? {
         var n: SectionNode? = self
-        for p in path { n = n?.children[p] }
+        for p in path { n = n?.child(p) }
         return n
     }
 
     /// A field at a dotted path (`exec.heartbeat.run`).
     func value(at path: [String]) -> CValue? {
         guard let last = path.last else { return nil }
-        return lookup(Array(path.dropLast()))?.fields[last]?.value
+        return lookup(Array(path.dropLast()))?.field(last)?.value
     }
 
     /// Deep copy (for a trial load that must not disturb the real tree).
     func copy() -> SectionNode {
-        let n = SectionNode(name: name, origin: origin)
+        let state = AttrTreeState()
+        state.conflicts = tree.conflicts
+        return copy(into: state)
+    }
+
+    private func copy(into state: AttrTreeState) -> SectionNode {
+        let n = SectionNode(name: name, origin: origin, tree: state)
         n.fieldOrder = fieldOrder
-        n.fields = fields
         n.childOrder = childOrder
-        n.children = children.mapValues { $0.copy() }
+        n.entries = entries.mapValues { Entry(field: $0.field, child: $0.child?.copy(into: state)) }
+        n.childNodes = childOrder.map { n.entries[$0]!.child! }
         return n
     }
 }

@@ -39,10 +39,11 @@ extension Interpreter {
         var frame: [String: CValue] = [:]
         for (p, a) in zip(f.params, args) { frame[p] = a }
         frames.append(frame)
-        let saved = (file, sectionPath)
+        let saved = (file, sectionPath, sectionNode)
         file = f.file
         sectionPath = []
-        defer { frames.removeLast(); (file, sectionPath) = saved }
+        sectionNode = root
+        defer { frames.removeLast(); (file, sectionPath, sectionNode) = saved }
         if case .returned(let v) = try execute(f.body) { return v }
         return frames.last?["result"] ?? .void
     }

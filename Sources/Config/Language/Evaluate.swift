@@ -88,7 +88,7 @@ extension Interpreter {
     private func lookupName(_ name: String, _ pos: SourcePos) throws(ConfigError) -> CValue {
         if let f = frames.last, let v = f[name] { return v }
         if let v = globals[name] { return v }
-        if let node = root.lookup(sectionPath), let a = node.field(name) { return a.value }
+        if let a = sectionNode.field(name) { return a.value }
         if let a = root.field(name) { return a.value }
         if root.child(name) != nil { return .section([name]) }
         let candidates = Array(globals.keys) + (frames.last.map { Array($0.keys) } ?? []) + root.fieldsAndChildren

@@ -36,6 +36,9 @@ final class Interpreter {
     var functions: [String: UserFunction] = [:]
     var frames: [[String: CValue]] = []
     var sectionPath: [String] = []
+    /// The section `sectionPath` names (`root.lookup(sectionPath)`, kept so that statements in
+    /// a section don't walk the tree from the root; sections are never removed while a config runs).
+    var sectionNode: SectionNode
     var file = "<builtin>"
     var context: RunContext
     /// topic -> sink_config names, in subscription order.
@@ -45,6 +48,8 @@ final class Interpreter {
     var useDepth = 0
     /// Position of the builtin call being evaluated (for errors raised inside builtins).
     var callPos = SourcePos(line: 0, column: 0)
+    /// Long names lexed so far, shared by every config this interpreter runs.
+    let names = NameTable()
     /// In a trial load (`chalk load`), subscriptions that would fail at run time.
     var subscriptionProblems: [ConfigError] = []
 
@@ -55,6 +60,7 @@ final class Interpreter {
     init(context: RunContext) {
         self.context = context
         self.root = SectionNode(name: "", origin: .builtin)
+        self.sectionNode = root
     }
 
     func error(_ pos: SourcePos, _ msg: String, suggestion: String? = nil) -> ConfigError {
@@ -63,11 +69,12 @@ final class Interpreter {
 
     /// Parses and runs one config source.
     func run(source: String, file: String) throws(ConfigError) {
-        let stmts = try Parser.parse(file: file, source: source)
-        let saved = (self.file, sectionPath)
+        let stmts = try Parser.parse(file: file, source: source, names: names)
+        let saved = (self.file, sectionPath, sectionNode)
         self.file = file
         sectionPath = []
-        defer { (self.file, sectionPath) = saved }
+        sectionNode = root
+        defer { (self.file, sectionPath, sectionNode) = saved }
         switch try execute(stmts) {
         case .normal, .returned: break
         case .breakLoop, .continueLoop: break
@@ -89,7 +96,7 @@ final class Interpreter {
         switch s {
         case .assign(let path, let locked, let valueExpr, let pos):
             let v = try evaluate(valueExpr)
-            try assign(sectionPath + path, v, locked: locked, pos: pos)
+            try assignInSection(path, v, locked: locked, pos: pos)
         case .varAssign(let names, let valueExpr, let pos):
             let v = try evaluate(valueExpr)
             if names.count == 1 {
@@ -102,7 +109,7 @@ final class Interpreter {
             }
         case .section(let kind, let tag, let body, let pos):
             let origin = Origin(file: file, pos: pos)
-            var node = root.lookup(sectionPath)!
+            var node = sectionNode
             if node.field(kind) != nil {
                 throw error(pos, "'\(kind)' is an attribute here, not a section")
             }
@@ -112,9 +119,10 @@ final class Interpreter {
                 node = node.ensureChild(tag, origin: origin)
                 newPath.append(tag)
             }
-            let saved = sectionPath
+            let saved = (sectionPath, sectionNode)
             sectionPath = newPath
-            defer { sectionPath = saved }
+            sectionNode = node
+            defer { (sectionPath, sectionNode) = saved }
             return try execute(body)
         case .ifChain(let branches, let otherwise, _):
             for (cond, body) in branches where try condition(cond) {
@@ -174,23 +182,46 @@ final class Interpreter {
 
     /// Sets the attribute at an absolute path, honouring locks (`~`).
     func assign(_ path: [String], _ v: CValue, locked: Bool, pos: SourcePos) throws(ConfigError) {
-        var node = root
-        for (k, p) in path.dropLast().enumerated() {
-            if node.field(p) != nil {
-                throw error(pos, "'\(path[0...k].joined(separator: "."))' is an attribute, so it cannot hold '\(path[(k + 1)...].joined(separator: "."))'")
+        try assign(path, from: root, v, locked: locked, pos: pos)
+    }
+
+    /// Sets the attribute at `path` relative to the current section. The same as
+    /// `assign(sectionPath + path, …)`: the walk from the root to the current section can only
+    /// fail on a name that is both a field and a section, and while the tree has none the walk
+    /// starts at the current section.
+    func assignInSection(_ path: [String], _ v: CValue, locked: Bool, pos: SourcePos) throws(ConfigError) {
+        if sectionPath.isEmpty || root.tree.conflicts == 0 {
+            try assign(path, from: sectionNode, v, locked: locked, pos: pos, prefix: sectionPath)
+        } else {
+            try assign(sectionPath + path, from: root, v, locked: locked, pos: pos)
+        }
+    }
+
+    /// Walks `path` from `start` (whose path from the root is `prefix`) and sets its last name.
+    /// Error messages name the whole path from the root.
+    private func assign(_ path: [String], from start: SectionNode, _ v: CValue, locked: Bool,
+                        pos: SourcePos, prefix: [String] = []) throws(ConfigError) {
+        var node = start
+        let origin = Origin(file: file, pos: pos)
+        for k in 0..<(path.count - 1) {
+            guard let next = node.subsection(path[k], origin: origin) else {
+                let full = prefix + path, at = prefix.count + k
+                throw error(pos, "'\(full[0...at].joined(separator: "."))' is an attribute, so it cannot hold '\(full[(at + 1)...].joined(separator: "."))'")
             }
-            node = node.ensureChild(p, origin: Origin(file: file, pos: pos))
+            node = next
         }
-        let name = path.last!
-        let dotted = path.joined(separator: ".")
-        if node.child(name) != nil {
-            throw error(pos, "'\(dotted)' is a section, not an attribute: expected '\(dotted) { … }' or '\(dotted).FIELD = value'")
+        try node.setField(path.last!, Attribute(value: v, locked: locked, origin: origin)) { (e) throws(ConfigError) -> Bool in
+            if e.child != nil {
+                let dotted = (prefix + path).joined(separator: ".")
+                throw error(pos, "'\(dotted)' is a section, not an attribute: expected '\(dotted) { … }' or '\(dotted).FIELD = value'")
+            }
+            if let old = e.field, old.locked {
+                if old.value == v { return false }
+                let dotted = (prefix + path).joined(separator: ".")
+                throw error(pos, "attribute '\(dotted)' is locked and can't be set (locked at \(old.origin.text))")
+            }
+            return true
         }
-        if let old = node.field(name), old.locked {
-            if old.value == v { return }
-            throw error(pos, "attribute '\(dotted)' is locked and can't be set (locked at \(old.origin.text))")
-        }
-        node.setField(name, Attribute(value: v, locked: locked, origin: Origin(file: file, pos: pos)))
     }
 
     /// `use NAME from "DIR"`: runs DIR/NAME.c4m here (local directories only).

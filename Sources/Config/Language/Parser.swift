@@ -1,8 +1,15 @@
 /// Recursive-descent parser for the con4m subset (spec/config.md §1.7).
 struct Parser {
     let file: String
-    private var toks: [Token]
+    private var lexer: Lexer
+    /// The tokens lexed and not yet dropped: `toks[i]` is the current one. Consumed tokens are
+    /// dropped now and then, so a large file never has all its tokens in memory.
+    private var toks: [Token] = []
     private var i = 0
+    /// The first lexing error; from then on the lexer gives only `.eof`.
+    private var lexError: ConfigError?
+    /// The eof token is in `toks`.
+    private var lexedEOF = false
     /// Nesting of blocks and expressions, bounded so hostile input can't exhaust the stack.
     private var depth = 0
     static let maxDepth = 150
@@ -16,35 +23,77 @@ struct Parser {
         "to", "break", "continue", "return", "enum", "func", "export",
     ]
 
-    init(file: String, tokens: [Token]) {
+    init(file: String, source: String, names: NameTable) {
         self.file = file
-        self.toks = tokens
+        self.lexer = Lexer(file: file, source: source, names: names)
+        fill(0)
     }
 
-    /// Parses a whole config file.
-    static func parse(file: String, source: String) throws(ConfigError) -> [Stmt] {
-        var p = Parser(file: file, tokens: try Lexer.tokenize(file: file, source: source))
-        let body = try p.statements(inBlock: false)
+    /// Parses a whole config file. A lexing error anywhere in the file is reported before any
+    /// parse error, as when the whole file was lexed before parsing.
+    static func parse(file: String, source: String, names: NameTable = NameTable()) throws(ConfigError) -> [Stmt] {
+        var p = Parser(file: file, source: source, names: names)
+        let body: [Stmt]
+        do {
+            body = try p.statements(inBlock: false)
+        } catch {
+            if let lexing = p.lexRest() { throw lexing }
+            throw error
+        }
+        if let lexing = p.lexError { throw lexing }
         return body
+    }
+
+    /// Lexes the rest of the file after a parse error; returns the first lexing error, if any.
+    private mutating func lexRest() -> ConfigError? {
+        while lexError == nil, !lexedEOF { fill(toks.count - i) }
+        return lexError
     }
 
     // MARK: tokens
 
-    private var cur: Token { toks[i] }
-    private func ahead(_ k: Int) -> Token { toks[min(i + k, toks.count - 1)] }
-    private mutating func next() -> Token { let t = toks[i]; if i < toks.count - 1 { i += 1 }; return t }
+    /// Lexes until `toks[i + k]` exists or the eof token has been lexed.
+    private mutating func fill(_ k: Int) {
+        while toks.count <= i + k, !lexedEOF {
+            do {
+                let t = try lexer.next()
+                if case .eof = t.kind { lexedEOF = true }
+                toks.append(t)
+            } catch {
+                lexError = error
+                lexedEOF = true
+                // The parse stops at this point; `parse` then reports the lexing error.
+                toks.append(Token(kind: .eof, pos: toks.last?.pos ?? SourcePos(line: 1, column: 1)))
+            }
+        }
+    }
 
-    private func err(_ msg: String, _ at: Token? = nil) -> ConfigError {
+    var cur: Token { toks[i] }
+    private mutating func ahead(_ k: Int) -> Token {
+        fill(k)
+        return toks[min(i + k, toks.count - 1)]
+    }
+    mutating func next() -> Token {
+        let t = toks[i]
+        if t.kind != .eof {
+            i += 1
+            if i >= 256 { toks.removeFirst(i); i = 0 }
+            fill(0)
+        }
+        return t
+    }
+
+    func err(_ msg: String, _ at: Token? = nil) -> ConfigError {
         let t = at ?? cur
         return ConfigError(file: file, line: t.pos.line, column: t.pos.column, message: msg)
     }
 
-    private mutating func expectSymbol(_ s: String, _ what: String) throws(ConfigError) {
+    mutating func expectSymbol(_ s: String, _ what: String) throws(ConfigError) {
         guard cur.isSymbol(s) else { throw err("expected '\(s)' \(what), found \(cur.display)") }
         _ = next()
     }
 
-    private mutating func expectIdentifier(_ what: String) throws(ConfigError) -> String {
+    mutating func expectIdentifier(_ what: String) throws(ConfigError) -> String {
         guard let id = cur.identifier else { throw err("expected \(what), found \(cur.display)") }
         _ = next()
         return id
@@ -260,54 +309,9 @@ struct Parser {
         return .funcDef(name: name, params: params, body: try block(), pos: pos)
     }
 
-    // MARK: types
-
-    private mutating func typeSpec() throws(ConfigError) -> String {
-        if cur.isSymbol("`") {
-            _ = next()
-            return "`" + (try expectIdentifier("a type variable name after '`'"))
-        }
-        if cur.isWord("func") {
-            _ = next()
-            return "func" + (try funcSignature())
-        }
-        if cur.isSymbol("(") {  // tuple type: (string, string)
-            _ = next()
-            var parts = [try typeSpec()]
-            while cur.isSymbol(",") { _ = next(); parts.append(try typeSpec()) }
-            try expectSymbol(")", "to close the tuple type")
-            return "(" + parts.joined(separator: ", ") + ")"
-        }
-        let name = try expectIdentifier("a type")
-        guard Parser.typeNames.contains(name) else { throw err("unknown type '\(name)'") }
-        if ["list", "dict", "tuple"].contains(name), cur.isSymbol("[") {
-            _ = next()
-            var parts = [try typeSpec()]
-            while cur.isSymbol(",") { _ = next(); parts.append(try typeSpec()) }
-            try expectSymbol("]", "to close the type")
-            return "\(name)[\(parts.joined(separator: ", "))]"
-        }
-        return name
-    }
-
-    private mutating func funcSignature() throws(ConfigError) -> String {
-        var sig = ""
-        if cur.isSymbol("(") {
-            _ = next()
-            var parts: [String] = []
-            while !cur.isSymbol(")") {
-                parts.append(try typeSpec())
-                if cur.isSymbol(",") { _ = next() } else { break }
-            }
-            try expectSymbol(")", "to close the function type")
-            sig = "(" + parts.joined(separator: ", ") + ")"
-        }
-        if cur.isSymbol("->") { _ = next(); sig += " -> " + (try typeSpec()) }
-        return sig
-    }
-
     // MARK: expressions
 
+    // Token.operatorLevel gives each operator its index here.
     private static let ladder: [[String]] = [
         ["or", "||"], ["and", "&&"], ["!="], ["==", "is"], [">="], ["<="], [">"], ["<"], ["+"], ["-"], ["%"], ["*"], ["/"],
     ]
@@ -319,10 +323,23 @@ struct Parser {
             let pos = next().pos
             return .not(try expression(), pos)  // 'not' takes the whole rest of the expression
         }
+        // A lone operand (most of the base config's values): the 13 operator levels would each
+        // find no operator after it, so parse it directly.
+        if isSingleTokenOperand(cur), ahead(1).endsExpression { return try primary() }
         return try binary(0)
     }
 
+    /// Whether `primary()` reads exactly `t` and nothing after it.
+    private func isSingleTokenOperand(_ t: Token) -> Bool {
+        switch t.kind {
+        case .int, .float, .string, .char, .other: return true
+        case .identifier(let w): return w != "func" && w != "not" && !Parser.typeNames.contains(w)
+        default: return false
+        }
+    }
+
     private func opAt(_ level: Int) -> String? {
+        guard toks[i].operatorLevel == level else { return nil }
         let ops = Parser.ladder[level]
         switch cur.kind {
         case .symbol(let s) where ops.contains(s): return s

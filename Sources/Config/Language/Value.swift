@@ -2,7 +2,9 @@ import Marking
 
 /// A con4m value at evaluation time. `Size` and `Duration` are int64 underneath (bytes and
 /// microseconds) but keep their type so the schema can tell them apart from plain ints.
-indirect enum CValue: Equatable {
+/// Not `indirect`: no case holds a CValue directly (lists and dicts hold arrays), so a value is
+/// stored inline instead of in a heap box of its own (the base config makes thousands).
+enum CValue: Equatable {
     case string(String)
     case int(Int64)
     case float(Double)

@@ -89,8 +89,9 @@ struct TypedConfigBuilder {
 
     private func buildKeyspecs(_ c: inout ChalkConfig) {
         guard let ks = root.lookup(["keyspec"]) else { return }
-        for name in ks.childOrder {
-            let n = ks.child(name)!
+        c.keyspecs.reserveCapacity(c.keyspecs.count + ks.childNodes.count)
+        for n in ks.childNodes {
+            let name = n.name
             let kind = KeyKind(rawValue: Int(n.field("kind")?.value.intLike ?? 1)) ?? .chalkTimeArtifact
             c.keyspecs[name] = KeySpec(
                 name: name, kind: kind, type: n.field("type")?.value.display ?? "string",
@@ -107,10 +108,15 @@ struct TypedConfigBuilder {
             for name in ts.childOrder {
                 var t = Template(name: name)
                 if let keys = ts.child(name)!.child("key") {
-                    for k in keys.childOrder {
-                        let kn = keys.child(k)!
-                        t.use[k] = kn.field("use")?.value.asBool ?? true  // declaring a key turns it on
-                        if let o = kn.field("order")?.value.intLike { t.order[k] = o }
+                    t.use.reserveCapacity(keys.childNodes.count + (isMark ? dollarKeys.count + 5 : 0))
+                    for kn in keys.childNodes {
+                        let k = kn.name
+                        var use = true  // declaring a key turns it on
+                        kn.forEachField { f, a in
+                            if f == "use" { use = a.value.asBool ?? true }
+                            if f == "order", let o = a.value.intLike { t.order[k] = o }
+                        }
+                        t.use[k] = use
                     }
                 }
                 if isMark {

@@ -53,8 +53,9 @@ struct ELFLayout: Sendable {
     }
 
     /// Parses `image`, or throws why Chalk's ELF codec would decline it. Every offset is checked
-    /// against the image length before it is read.
-    init(_ image: ELFImage) throws(ELFFailure) {
+    /// against the image length before it is read. `image` is the file in memory (`ELFImage`)
+    /// or a file read on demand (`ELFFilePages`, for reading only the mark).
+    init<Image: ELFByteSource>(_ image: Image) throws(ELFFailure) {
         let n = image.count
         let size = UInt64(n)
         guard n > ELFLayout.headerSize else { throw ELFFailure("failed to read enough data for ELF header") }
