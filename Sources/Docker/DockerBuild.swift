@@ -122,6 +122,8 @@ struct DockerBuild {
         // METADATA_ID, and the final image's run-time keys.
         var item = collected
         item["METADATA_ID"] = mark["METADATA_ID"]
+        // As for insert: Chalk's server needs METADATA_HASH on every build item.
+        item["METADATA_HASH"] = .string(MarkNormalization.current.metadataIdentity(mark).hash)
         item["_OP_ARTIFACT_TYPE"] = "Docker Image"
         if let insp = ctx.inspect(finalID.isEmpty ? (opts.tags.first ?? "") : finalID, type: "image") {
             item.merge(ImageKeys.imageKeys(insp))

@@ -194,6 +194,11 @@ public struct MarkOperation: Sendable {
             currentHash = hashing.value()
         }
         var item = reportItem(mark, path: path, scan: scan, currentHash: currentHash)
+        // Reported whether or not the mark template keeps it: Chalk's server files insert and
+        // build reports by (CHALK_ID, METADATA_HASH, METADATA_ID) and refuses items without it.
+        if item["METADATA_HASH"] == nil {
+            item["METADATA_HASH"] = .string(MarkNormalization.current.metadataIdentity(mark).hash)
+        }
         item["_VIRTUAL"] = .bool(request.virtual)
         out.chalks.append(item)
         let done = "\(path): marked (\(scan.artifactType), CHALK_ID \(mark["CHALK_ID"]?.stringValue ?? "?"))"

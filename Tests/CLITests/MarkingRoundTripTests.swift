@@ -27,6 +27,10 @@ import ChalkTestSupport
         #expect(Set(inserted.keys) == [d + "/app/run.sh", d + "/app/tool.py", d + "/app/mod.pyc", d + "/app/true"])
         for (_, item) in inserted {
             for k in ["CHALK_ID", "METADATA_ID", "HASH", "ARTIFACT_TYPE", "CHALK_VERSION"] { #expect(item[k] != nil, "\(k)") }
+            // Chalk's own server refuses insert items without METADATA_HASH (400), although the
+            // default mark template doesn't keep it in the mark.
+            let mdHash = try #require(item["METADATA_HASH"] as? String)
+            #expect(mdHash.count == 64 && mdHash.allSatisfy { $0.isHexDigit && !$0.isUppercase })
         }
         #expect(inserted[d + "/app/run.sh"]?["ARTIFACT_TYPE"] as? String == "sh")
         #expect(inserted[d + "/app/tool.py"]?["ARTIFACT_TYPE"] as? String == "python")

@@ -55,6 +55,7 @@ struct DockerBuildTests {
         #expect(item["ARTIFACT_TYPE"] as? String == "Docker Image")
         let mark = try MarkParser.parseWholeObject(Array(markText.utf8))
         #expect(mark["METADATA_ID"]?.stringValue == item["METADATA_ID"] as? String)
+        #expect(item["METADATA_HASH"] as? String == MarkNormalization.current.metadataIdentity(mark).hash)
         #expect(mark["CHALK_ID"]?.stringValue == item["CHALK_ID"] as? String)
         #expect(MarkValidation.validate(mark, currentHash: nil).valid)
         #expect(mark["HASH"] == nil)
