@@ -1,12 +1,23 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=NORMAL`, so a committed
 /// transaction survives `kill -9` of the server (not power loss). GRDB's pool gives one writer
 /// and concurrent readers; several processes (a running server and `token create`) may share the
 /// file, waiting on each other's locks for up to 10 s.
+///
+/// Checkpoints (copying the WAL back into the database file, with an fsync) run on a connection
+/// of their own, in the background, instead of inside whichever commit crosses SQLite's
+/// auto-checkpoint threshold: that commit, and every request waiting on it, used to pay for them
+/// (they were the p99 of a lone connection). The writer keeps a far higher threshold as a backstop.
 public final class SQLiteStore: ReportStore {
     private let pool: DatabasePool
+    private let checkpointer: DatabaseQueue
+    private let commitsSinceCheckpoint = Atomic<Int>(0)
+    private let checkpointTask = Mutex<Task<Void, Never>?>(nil)
+    /// How often the background checkpointer looks for new commits.
+    private static let checkpointInterval: Duration = .milliseconds(100)
 
     /// Opens (creating when needed) the database at `path`, creating its directory too.
     public init(path: String) throws {
@@ -18,8 +29,30 @@ public final class SQLiteStore: ReportStore {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Backstop only (64 MiB of 4 KiB pages): the background checkpointer keeps the WAL
+            // far below this.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        var checkpointConfig = Configuration()
+        checkpointConfig.busyMode = .timeout(10)
+        checkpointer = try DatabaseQueue(path: path, configuration: checkpointConfig)
+        let task = Task.detached(priority: .utility) { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: SQLiteStore.checkpointInterval)
+                guard let self else { return }
+                await self.checkpointIfNeeded()
+            }
+        }
+        checkpointTask.withLock { $0 = task }
+    }
+
+    /// A PASSIVE checkpoint: it never blocks the writer or readers, and copies what it can.
+    private func checkpointIfNeeded() async {
+        guard commitsSinceCheckpoint.exchange(0, ordering: .relaxed) > 0 else { return }
+        _ = try? await checkpointer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        }
     }
 
     public func migrate() async throws {
@@ -43,6 +76,7 @@ public final class SQLiteStore: ReportStore {
                 return .commit
             }
         }
+        commitsSinceCheckpoint.add(1, ordering: .relaxed)
     }
 
     private static func store(_ batches: [IngestBatch], in db: Database) throws {
@@ -186,6 +220,8 @@ public final class SQLiteStore: ReportStore {
     }
 
     public func close() async throws {
+        checkpointTask.withLock { $0?.cancel() }
+        try? checkpointer.close()
         try pool.close()
     }
 
