@@ -320,7 +320,13 @@ enum UTF8Check {
     static func firstInvalid(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = p.count
+        guard let base = p.baseAddress else { return nil }
         while i < n {
+            // Reports are nearly all ASCII: skip eight bytes at a time while no high bit is set.
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
+            guard i < n else { break }
             let b = p[i]
             if b < 0x80 { i += 1; continue }
             if b < 0xC2 { return i }

@@ -161,46 +161,23 @@ public struct JSONTape: Sendable {
 
     // MARK: - canonical text
 
-    /// Appends node `i` in canonical form (see `CanonicalJSON`).
-    func writeCanonical(_ i: Int, into out: inout [UInt8]) {
-        let n = nodes[i]
-        switch n.kind {
-        case .null, .boolTrue, .boolFalse, .number:
-            out.append(contentsOf: source[n.start..<n.end])
-        case .string:
-            writeString(i, into: &out)
-        case .array:
-            out.append(UInt8(ascii: "["))
-            var j = i + 1
-            for k in 0..<n.count {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                writeCanonical(j, into: &out)
-                j = nodes[j].next
+    /// Runs `body` with a writer over this tape's byte storage (no copies, no reference counting
+    /// per string written).
+    func withWriter<R>(_ body: (CanonicalTapeWriter) -> R) -> R {
+        source.withUnsafeBufferPointer { src in
+            decoded.withUnsafeBufferPointer { dec in
+                nodes.withUnsafeBufferPointer { nodeBuffer in
+                    order.withUnsafeBufferPointer { orderBuffer in
+                        body(CanonicalTapeWriter(source: src, decoded: dec, nodes: nodeBuffer, order: orderBuffer))
+                    }
+                }
             }
-            out.append(UInt8(ascii: "]"))
-        case .object:
-            out.append(UInt8(ascii: "{"))
-            for (k, key) in sortedKeys(i).enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                writeCanonical(key + 1, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Appends string node `i` as a JSON string literal with the minimal escapes.
-    func writeString(_ i: Int, into out: inout [UInt8]) {
-        let n = nodes[i]
-        out.append(UInt8(ascii: "\""))
-        if !n.escaped {
-            // Unescaped source content has no quote, backslash or control character: it is canonical.
-            out.append(contentsOf: source[n.start..<n.end])
-        } else {
-            JSONWriter.appendEscaped(decoded[n.start..<n.end], to: &out)
-        }
-        out.append(UInt8(ascii: "\""))
+    /// Appends node `i` in canonical form (see `CanonicalJSON`).
+    func writeCanonical(_ i: Int, into out: inout [UInt8]) {
+        withWriter { $0.value(i, into: &out) }
     }
 
     /// Node `i`'s canonical text.
@@ -210,4 +187,62 @@ public struct JSONTape: Sendable {
         writeCanonical(i, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Writes canonical JSON from a tape's storage through raw buffers.
+struct CanonicalTapeWriter {
+    let source: UnsafeBufferPointer<UInt8>
+    let decoded: UnsafeBufferPointer<UInt8>
+    let nodes: UnsafeBufferPointer<JSONTape.Node>
+    let order: UnsafeBufferPointer<Int>
+
+    /// Appends node `i` in canonical form.
+    func value(_ i: Int, into out: inout [UInt8]) {
+        let n = nodes[i]
+        switch n.kind {
+        case .null, .boolTrue, .boolFalse, .number:
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: source[n.start..<n.end]))
+        case .string:
+            string(i, into: &out)
+        case .array:
+            out.append(UInt8(ascii: "["))
+            var j = i + 1
+            for k in 0..<n.count {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                value(j, into: &out)
+                j = nodes[j].next
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object:
+            out.append(UInt8(ascii: "{"))
+            for k in 0..<n.count {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                let key = order[n.order + k]
+                string(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                value(key + 1, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends string node `i` as a JSON string literal with the minimal escapes.
+    func string(_ i: Int, into out: inout [UInt8]) {
+        let n = nodes[i]
+        out.append(UInt8(ascii: "\""))
+        if !n.escaped {
+            // Unescaped source content has no quote, backslash or control character: it is canonical.
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: source[n.start..<n.end]))
+        } else {
+            JSONWriter.appendEscaped(UnsafeBufferPointer(rebasing: decoded[n.start..<n.end]), to: &out)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The key node indices of object `i`'s members, sorted by key.
+    func sortedKeys(_ i: Int) -> UnsafeBufferPointer<Int> {
+        UnsafeBufferPointer(rebasing: order[nodes[i].order..<nodes[i].order + nodes[i].count])
+    }
+
+    func kind(_ i: Int) -> JSONTape.Kind { nodes[i].kind }
 }

@@ -73,40 +73,46 @@ public struct PreparedReport: Sendable {
         out.reserveCapacity(tape.nodes[item].end - tape.nodes[item].start + 64)
         var reportMembers: [CanonicalMember] = []
         var items: [(node: Int, range: Range<Int>, members: [CanonicalMember])] = []
-        out.append(UInt8(ascii: "{"))
-        for (k, key) in tape.sortedKeys(item).enumerated() {
-            if k > 0 { out.append(UInt8(ascii: ",")) }
-            let start = out.count
-            tape.writeString(key, into: &out)
-            out.append(UInt8(ascii: ":"))
-            let value = key + 1
-            guard tape.keyEquals(key, "_CHALKS") else {
-                tape.writeCanonical(value, into: &out)
-                reportMembers.append(CanonicalMember(key: key, range: start..<out.count))
-                continue
-            }
-            guard tape.kind(value) == .array else { tape.writeCanonical(value, into: &out); continue }
-            out.append(UInt8(ascii: "["))
-            for (e, element) in tape.elements(value).enumerated() {
-                if e > 0 { out.append(UInt8(ascii: ",")) }
-                guard tape.kind(element) == .object else { tape.writeCanonical(element, into: &out); continue }
-                let itemStart = out.count
-                var members: [CanonicalMember] = []
-                out.append(UInt8(ascii: "{"))
-                for (m, itemKey) in tape.sortedKeys(element).enumerated() {
-                    if m > 0 { out.append(UInt8(ascii: ",")) }
-                    let memberStart = out.count
-                    tape.writeString(itemKey, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    tape.writeCanonical(itemKey + 1, into: &out)
-                    members.append(CanonicalMember(key: itemKey, range: memberStart..<out.count))
+        let chalksKey = tape.member(item, "_CHALKS").map { $0 - 1 }
+        tape.withWriter { w in
+            out.append(UInt8(ascii: "{"))
+            for (k, key) in w.sortedKeys(item).enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                let start = out.count
+                w.string(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                let value = key + 1
+                guard key == chalksKey else {
+                    w.value(value, into: &out)
+                    reportMembers.append(CanonicalMember(key: key, range: start..<out.count))
+                    continue
                 }
-                out.append(UInt8(ascii: "}"))
-                items.append((element, itemStart..<out.count, members))
+                guard w.kind(value) == .array else { w.value(value, into: &out); continue }
+                out.append(UInt8(ascii: "["))
+                var element = value + 1
+                for e in 0..<w.nodes[value].count {
+                    defer { element = w.nodes[element].next }
+                    if e > 0 { out.append(UInt8(ascii: ",")) }
+                    guard w.kind(element) == .object else { w.value(element, into: &out); continue }
+                    let itemStart = out.count
+                    var members: [CanonicalMember] = []
+                    members.reserveCapacity(w.nodes[element].count)
+                    out.append(UInt8(ascii: "{"))
+                    for (m, itemKey) in w.sortedKeys(element).enumerated() {
+                        if m > 0 { out.append(UInt8(ascii: ",")) }
+                        let memberStart = out.count
+                        w.string(itemKey, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        w.value(itemKey + 1, into: &out)
+                        members.append(CanonicalMember(key: itemKey, range: memberStart..<out.count))
+                    }
+                    out.append(UInt8(ascii: "}"))
+                    items.append((element, itemStart..<out.count, members))
+                }
+                out.append(UInt8(ascii: "]"))
             }
-            out.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "}"))
         }
-        out.append(UInt8(ascii: "}"))
 
         identity = sha256Hex(out)
         canonical = String(decoding: out, as: UTF8.self)
