@@ -2,8 +2,11 @@
 # Side-by-side ingest benchmark: chalk-server (SQLite) against Chalk's reference server
 # (FastAPI + SQLAlchemy + SQLite, set up by ../shared/refserver), then two chalk-server
 # instances on one PostgreSQL. The same load for each: insert and exec reports as chalk's post
-# sink sends them, 1 and 10 per POST, over 1, 8 and 32 keep-alive connections.
-# Prints reports/s and p99 for both, the ratios, and whether every answered report was stored.
+# sink sends them (Benchmarks/fixtures: captured from chalk, every report new: see
+# fixtures/README.md), 1 and 10 per POST, over 1, 8 and 32 keep-alive connections.
+# Prints reports/s and p99 for both, the ratios, and for each server how many reports were
+# answered 200 and how many its database holds afterwards (they must be equal: the reference
+# answers 202 or 400 when it stores nothing, and those are not counted as answered).
 #
 # Usage: Benchmarks/server-bench.sh [--seconds S] [--no-reference] [--no-postgres]
 # Env:   REFSERVER_DIR (default: ../shared/refserver next to the repo, or /work/shared/refserver)
@@ -76,7 +79,7 @@ run_points() {
   for per in 1 10; do
     for c in $conns; do
       local line
-      line=$("$LOAD" --ports "$ports" --connections "$c" --per-post "$per" --seconds "$SECONDS_PER_POINT" --token "$token")
+      line=$("$LOAD" --fixtures "$ROOT/Benchmarks/fixtures" --ports "$ports" --connections "$c" --per-post "$per" --seconds "$SECONDS_PER_POINT" --token "$token")
       say "$name per_post=$per connections=$c: $line"
       echo "{\"server\":\"$name\",\"result\":$line}" >> "$RESULTS"
     done
@@ -170,10 +173,27 @@ if pg:
     for (name, per, c), v in sorted(pg, key=lambda x: (x[0][1], x[0][2])):
         print(f'{per:>8} {c:>5} | {v["reports_per_s"]:>18} {v["p99_ms"]:>8.1f}')
 print()
+others = {}
+for (name, per, c), v in points.items():
+    for code, n in v.get("statuses", {}).items():
+        if code != "200":
+            others.setdefault(name, []).append(f'{n} x {code} at per_post={per} connections={c}')
+    if v.get("errors"):
+        others.setdefault(name, []).append(f'{v["errors"]} connection errors at per_post={per} connections={c}')
 for name in answered:
     s = stored.get(name)
-    # chalk-server answers 200 only after commit, so stored >= answered (requests cut off at the
-    # end of a point may be stored without their answer being counted).
-    verdict = "ok" if s is not None and s >= answered[name] else "MISSING"
-    print(f'{name}: {answered[name]} reports answered 200/202, {s} stored: {verdict}')
+    # Every POST a load generator sends is answered before it stops (it checks the clock only
+    # between requests), so the database must hold exactly the reports answered 200; more would
+    # mean a request was stored without its answer arriving (a connection error).
+    if s is None:
+        verdict = "NOT COUNTED"
+    elif s == answered[name]:
+        verdict = "ok: every answered report is stored, and only those"
+    elif s > answered[name]:
+        verdict = "ok: every answered report is stored (plus ones whose answer was lost)"
+    else:
+        verdict = "MISSING REPORTS"
+    print(f'{name}: {answered[name]} reports answered 200, {s} stored: {verdict}')
+    for line in others.get(name, []):
+        print(f'  not answered 200: {line}')
 PY
