@@ -29,13 +29,13 @@ struct IngestRoute: Sendable {
         let body = Array(buffer.readableBytesView)
 
         if let announced = request.headers[HTTP.contentLengthHeader] {
-            guard Int(announced.trimmingCharacters(in: .whitespaces)) == body.count else {
+            guard Int(HTTP.trimmedHeader(announced)) == body.count else {
                 return HTTP.error(.badRequest, "X-Content-Length is \(announced) but the body has \(body.count) bytes")
             }
         }
         if let digest = request.headers[HTTP.digestHeader] {
             let actual = sha256Hex(body)
-            guard digest.trimmingCharacters(in: .whitespaces).lowercased() == actual else {
+            guard HTTP.trimmedHeader(digest).lowercased() == actual else {
                 return HTTP.error(.badRequest, "X-Chalk-Digest-Sha256 does not match the body (its SHA-256 is \(actual))")
             }
         }
