@@ -2,8 +2,11 @@
 # Side-by-side ingest benchmark: chalk-server (SQLite) against Chalk's reference server
 # (FastAPI + SQLAlchemy + SQLite, set up by ../shared/refserver), then two chalk-server
 # instances on one PostgreSQL. The same load for each: insert and exec reports as chalk's post
-# sink sends them, 1 and 10 per POST, over 1, 8 and 32 keep-alive connections.
-# Prints reports/s and p99 for both, the ratios, and whether every answered report was stored.
+# sink sends them (Benchmarks/fixtures: captured from chalk, every report new: see
+# fixtures/README.md), 1 and 10 per POST, over 1, 8 and 32 keep-alive connections.
+# Prints reports/s and p99 for both, the ratios, and for each server how many reports were
+# answered 200 and how many its database holds afterwards (they must be equal: the reference
+# answers 202 or 400 when it stores nothing, and those are not counted as answered).
 #
 # Usage: Benchmarks/server-bench.sh [--seconds S] [--no-reference] [--no-postgres]
 # Env:   REFSERVER_DIR (default: ../shared/refserver next to the repo, or /work/shared/refserver)
@@ -51,6 +54,31 @@ LOAD=$WORK/server-bench
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 
+# The disk's fsync latency right now: the reference server fsyncs several times per commit, so
+# its figures follow this (0.3 ms on a fresh machine here; 4 ms once a few GB were written, as
+# the virtual disk throttles). Printed before each server so the table can be read with it.
+fsync_probe() {
+  python3 - "$WORK/fsync-probe" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+t = []
+for _ in range(40):
+    os.write(fd, b"x" * 4096)
+    s = time.monotonic(); os.fsync(fd); t.append(time.monotonic() - s)
+os.close(fd); os.unlink(sys.argv[1])
+t.sort()
+print(f"{t[len(t) // 2] * 1000:.2f}")
+PY
+}
+# Lets the kernel write back what a server left dirty before the next one starts, so no server
+# pays for another's writes.
+quiesce() { sync; sleep 2; }
+note_disk() {
+  local ms; ms=$(fsync_probe)
+  say "disk before $1: fsync p50 $ms ms"
+  echo "{\"server\":\"$1\",\"fsync_ms\":$ms}" >> "$RESULTS"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_chalk_server DBURL VAR: starts a server, waits for its "listening" line, sets VAR to its
@@ -76,22 +104,12 @@ run_points() {
   for per in 1 10; do
     for c in $conns; do
       local line
-      line=$("$LOAD" --ports "$ports" --connections "$c" --per-post "$per" --seconds "$SECONDS_PER_POINT" --token "$token")
+      line=$("$LOAD" --fixtures "$ROOT/Benchmarks/fixtures" --ports "$ports" --connections "$c" --per-post "$per" --seconds "$SECONDS_PER_POINT" --token "$token")
       say "$name per_post=$per connections=$c: $line"
       echo "{\"server\":\"$name\",\"result\":$line}" >> "$RESULTS"
     done
   done
 }
-
-# --- chalk-server on SQLite ---------------------------------------------------------------------
-SQLITE_DB=$WORK/chalk-server.sqlite
-TOKEN=$("$SERVER" token create --database "sqlite://$SQLITE_DB" --scope write --name bench)
-start_chalk_server "sqlite://$SQLITE_DB" PORT
-say "chalk-server on 127.0.0.1:$PORT (sqlite $SQLITE_DB)"
-run_points chalk-server "$PORT" "$TOKEN" "1 8 32"
-kill -TERM "$LAST_PID"; wait "$LAST_PID" || true
-CHALK_STORED=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from reports').fetchone()[0])" "$SQLITE_DB")
-echo "{\"server\":\"chalk-server\",\"stored\":$CHALK_STORED}" >> "$RESULTS"
 
 # --- the reference server -----------------------------------------------------------------------
 REFSERVER_DIR=${REFSERVER_DIR:-}
@@ -104,6 +122,8 @@ if [ $WITH_REF = 1 ]; then
   elif ! "$REFSERVER_DIR/setup.sh" --check && ! MIRROR_ROOT=${MIRROR_ROOT:-/work/.mirror} "$REFSERVER_DIR/setup.sh" >&2; then
     say "SKIP reference: could not set it up (it needs a clone of crashappsec/chalk: set CHALK_MIRROR)"
   else
+    quiesce
+    note_disk reference
     REF_PORT=$(free_port)
     REF_DB=$WORK/ref.sqlite
     "$REFSERVER_DIR/run.sh" start --port "$REF_PORT" --no-access-log --db "$REF_DB" >/dev/null
@@ -113,8 +133,23 @@ if [ $WITH_REF = 1 ]; then
     REF_PORT_STARTED=""
     REF_STORED=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from reports').fetchone()[0])" "$REF_DB")
     echo "{\"server\":\"reference\",\"stored\":$REF_STORED}" >> "$RESULTS"
+    rm -f "$REF_DB" "$REF_DB-journal"
   fi
 fi
+
+# --- chalk-server on SQLite ---------------------------------------------------------------------
+SQLITE_DB=$WORK/chalk-server.sqlite
+quiesce
+note_disk chalk-server
+TOKEN=$("$SERVER" token create --database "sqlite://$SQLITE_DB" --scope write --name bench)
+start_chalk_server "sqlite://$SQLITE_DB" PORT
+say "chalk-server on 127.0.0.1:$PORT (sqlite $SQLITE_DB)"
+run_points chalk-server "$PORT" "$TOKEN" "1 8 32"
+kill -TERM "$LAST_PID"; wait "$LAST_PID" || true
+CHALK_STORED=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from reports').fetchone()[0])" "$SQLITE_DB")
+echo "{\"server\":\"chalk-server\",\"stored\":$CHALK_STORED}" >> "$RESULTS"
+# The next server must not pay for this one's writes.
+rm -f "$SQLITE_DB" "$SQLITE_DB-wal" "$SQLITE_DB-shm"
 
 # --- two chalk-server instances on one PostgreSQL ------------------------------------------------
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -122,6 +157,8 @@ if [ $WITH_PG = 1 ]; then
   if [ -z "$PG_BIN" ] || ! id postgres >/dev/null 2>&1; then
     say "SKIP postgres: no PostgreSQL server binaries or postgres user"
   else
+    quiesce
+    note_disk chalk-server-2x-postgres
     chmod 755 "$WORK"  # initdb runs as postgres and must reach its directory
     PG_DIR=$WORK/pg
     PG_PORT=$(free_port)
@@ -144,10 +181,12 @@ fi
 python3 - "$RESULTS" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-points, stored, answered = {}, {}, {}
+points, stored, answered, fsync = {}, {}, {}, {}
 for r in rows:
     if "stored" in r:
         stored[r["server"]] = r["stored"]; continue
+    if "fsync_ms" in r:
+        fsync[r["server"]] = r["fsync_ms"]; continue
     res = r["result"]
     points[(r["server"], res["per_post"], res["connections"])] = res
     answered[r["server"]] = answered.get(r["server"], 0) + res["reports_ok"]
@@ -170,10 +209,29 @@ if pg:
     for (name, per, c), v in sorted(pg, key=lambda x: (x[0][1], x[0][2])):
         print(f'{per:>8} {c:>5} | {v["reports_per_s"]:>18} {v["p99_ms"]:>8.1f}')
 print()
+others = {}
+for (name, per, c), v in points.items():
+    for code, n in v.get("statuses", {}).items():
+        if code != "200":
+            others.setdefault(name, []).append(f'{n} x {code} at per_post={per} connections={c}')
+    if v.get("errors"):
+        others.setdefault(name, []).append(f'{v["errors"]} connection errors at per_post={per} connections={c}')
+for name, ms in fsync.items():
+    print(f'disk before {name}: fsync p50 {ms} ms')
 for name in answered:
     s = stored.get(name)
-    # chalk-server answers 200 only after commit, so stored >= answered (requests cut off at the
-    # end of a point may be stored without their answer being counted).
-    verdict = "ok" if s is not None and s >= answered[name] else "MISSING"
-    print(f'{name}: {answered[name]} reports answered 200/202, {s} stored: {verdict}')
+    # Every POST a load generator sends is answered before it stops (it checks the clock only
+    # between requests), so the database must hold exactly the reports answered 200; more would
+    # mean a request was stored without its answer arriving (a connection error).
+    if s is None:
+        verdict = "NOT COUNTED"
+    elif s == answered[name]:
+        verdict = "ok: every answered report is stored, and only those"
+    elif s > answered[name]:
+        verdict = "ok: every answered report is stored (plus ones whose answer was lost)"
+    else:
+        verdict = "MISSING REPORTS"
+    print(f'{name}: {answered[name]} reports answered 200, {s} stored: {verdict}')
+    for line in others.get(name, []):
+        print(f'  not answered 200: {line}')
 PY

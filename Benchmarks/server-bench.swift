@@ -6,6 +6,7 @@
 // Build: swiftc -O server-bench.swift -lcrypto -o server-bench   (a single file, no package needed)
 // Usage: server-bench --port P --connections C --per-post N --seconds S [--token T] [--seed X]
 //                     [--ports P1,P2] (spread connections over several servers)
+//                     [--fixtures DIR] (insert-report.json and exec-report.json; default Benchmarks/fixtures)
 import Foundation
 
 struct Options {
@@ -15,12 +16,14 @@ struct Options {
     var seconds = 5.0
     var token: String?
     var seed = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    var fixtures = "Benchmarks/fixtures"
 }
 
 func parseOptions() -> Options {
     var o = Options()
     var args = CommandLine.arguments.dropFirst()
     while let a = args.popFirst() {
+        if a == "--print-body" { continue }
         let v = args.popFirst() ?? ""
         switch a {
         case "--port": o.ports = [Int(v)!]
@@ -30,6 +33,7 @@ func parseOptions() -> Options {
         case "--seconds": o.seconds = Double(v)!
         case "--token": o.token = v.isEmpty ? nil : v
         case "--seed": o.seed = v
+        case "--fixtures": o.fixtures = v
         default: fatalError("unknown option \(a)")
         }
     }
@@ -51,52 +55,115 @@ func sha256Hex(_ data: [UInt8]) -> String {
     return String(decoding: digest.flatMap { [hexDigits[Int($0 >> 4)], hexDigits[Int($0 & 15)]] }, as: UTF8.self)
 }
 
-// MARK: - Reports shaped like chalk's
+// MARK: - Reports as chalk sends them
+//
+// The bodies come from Benchmarks/fixtures/{insert,exec}-report.json: reports captured from the
+// project's own `chalk insert` and `chalk exec` through a `post` sink (see fixtures/README.md),
+// with the per-report values replaced by @NAME@ placeholders. Every report of a run is new: its
+// METADATA_ID, CHALK_ID, hashes, _EXEC_ID and _ACTION_ID carry the run's seed and a serial, so
+// neither server can answer from a duplicate (the reference stores none of a batch that repeats
+// a known METADATA_ID and answers 202). Each exec report names the METADATA_ID of the insert
+// report sent just before it on the same connection, as a marked binary's exec report does.
+
+/// A report template split at its placeholders, so filling it in is a few appends.
+struct Template {
+    enum Piece { case text(String), slot(String) }
+    let pieces: [Piece]
+    static let names: Set<String> = ["MID", "CID", "HASH", "MHASH", "CHASH", "EXECID", "ACTIONID", "TS", "N", "HOST", "CONTAINER"]
+
+    init(path: String) {
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+            fatalError("cannot read the report fixture \(path)")
+        }
+        // One report per line in the body, as chalk's post sink sends it (no pretty-printing).
+        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var out: [Piece] = []
+        var rest = Substring(text)
+        while let at = rest.firstIndex(of: "@") {
+            let after = rest[rest.index(after: at)...]
+            if let close = after.firstIndex(of: "@"), Template.names.contains(String(after[..<close])) {
+                out.append(.text(String(rest[..<at])))
+                out.append(.slot(String(after[..<close])))
+                rest = after[after.index(after: close)...]
+            } else {
+                out.append(.text(String(rest[...at])))
+                rest = after
+            }
+        }
+        out.append(.text(String(rest)))
+        pieces = out
+        if (try? JSONSerialization.jsonObject(with: Data(fill(["MID": "m", "CID": "c", "HASH": "h", "MHASH": "h", "CHASH": "h",
+            "EXECID": "e", "ACTIONID": "a", "TS": "1", "N": "1", "HOST": "h", "CONTAINER": "c"]).utf8))) == nil {
+            fatalError("the report fixture \(path) is not JSON once filled in")
+        }
+    }
+
+    func fill(_ values: [String: String]) -> String {
+        var s = ""
+        s.reserveCapacity(4096)
+        for p in pieces {
+            switch p {
+            case let .text(t): s += t
+            case let .slot(name): s += values[name]!
+            }
+        }
+        return s
+    }
+}
 
 func hex(_ n: UInt64, _ width: Int) -> String {
     let s = String(n, radix: 16)
     return String(repeating: "0", count: max(0, width - s.count)) + s
 }
 
-/// An insert report (template insertion_default) for one ELF binary, unique per `n`.
-func insertReport(seed: String, n: Int) -> String {
-    let mid = "M" + seed + "-" + String(n)
-    let hash = hex(UInt64(n) &* 0x9E3779B97F4A7C15, 16) + String(repeating: "ab", count: 24)
-    return """
-    {"_OPERATION":"insert","_TIMESTAMP":\(1764489600000 + n),"_DATETIME":"2026-11-30T08:00:00.000+00:00",\
-    "_OP_HOSTNAME":"build-runner-7","_OP_HOSTINFO":"#1 SMP PREEMPT_DYNAMIC Debian 6.1.0-28","_OP_NODENAME":"build-runner-7",\
-    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":"0.6.2","_OP_CHALKER_COMMIT_ID":"0123456789abcdef0123456789abcdef01234567",\
-    "_OP_CMD_FLAGS":[],"_OP_EXE_NAME":"chalk","_OP_UNMARKED_COUNT":0,"_OP_CHALK_COUNT":1,"_EXEC_ID":"x\(seed)\(n)",\
-    "_OP_SEARCH_PATH":["/work/dist/app"],"_ENV":{"PATH":"/usr/local/bin:/usr/bin:/bin","HOME":"/home/ci","CI":"true",\
-    "GITHUB_ACTIONS":"true","GITHUB_REPOSITORY":"acme/payments","GITHUB_SHA":"4b825dc642cb6eb9a060e54bf8d69288fbee4904"},\
-    "_CHALKS":[{"CHALK_ID":"\(hex(UInt64(n) &* 2654435761, 8).uppercased())-W8FN-1KCS-Q2A2XK","MAGIC":"dadfedabbadabbed",\
-    "CHALK_VERSION":"0.6.2","TIMESTAMP_WHEN_CHALKED":\(1764489600000 + n),"DATETIME_WHEN_CHALKED":"2026-11-30T08:00:00.000+00:00",\
-    "ARTIFACT_TYPE":"ELF","HASH":"\(hash)","PRE_CHALK_HASH":"\(hash)","INJECTOR_COMMIT_ID":"0123456789abcdef0123456789abcdef01234567",\
-    "ORIGIN_URI":"https://github.com/acme/payments.git","COMMIT_ID":"4b825dc642cb6eb9a060e54bf8d69288fbee4904",\
-    "BRANCH":"main","AUTHOR":"Dev One <dev@example.com> 1764489000 +0000","DATE_AUTHORED":"Sun Nov 30 07:50:00 2026 +0000",\
-    "COMMITTER":"Dev One <dev@example.com> 1764489000 +0000","DATE_COMMITTED":"Sun Nov 30 07:50:00 2026 +0000",\
-    "COMMIT_MESSAGE":"Add retry to the settlement client","PLATFORM_WHEN_CHALKED":"GNU/Linux x86_64",\
-    "METADATA_HASH":"\(hash)","METADATA_ID":"\(mid)","_OP_ARTIFACT_PATH":"/work/dist/app/payments-\(n)",\
-    "_OP_ARTIFACT_TYPE":"ELF","_CURRENT_HASH":"\(hash)"}]}
-    """
+/// 64 hex digits that differ for every (seed, n).
+func hash64(_ seedHash: UInt64, _ n: Int, _ salt: UInt64) -> String {
+    var x = seedHash ^ (UInt64(n) &* 0x9E3779B97F4A7C15) ^ salt
+    var out = ""
+    for _ in 0..<4 {
+        x = x &* 6364136223846793005 &+ 1442695040888963407
+        out += hex(x ^ (x >> 29), 16)
+    }
+    return out
 }
 
-/// An exec report (template report_default) from a container running a marked binary.
-func execReport(seed: String, n: Int) -> String {
-    let mid = "M" + seed + "-" + String(max(0, n - 1))
-    return """
-    {"_OPERATION":"exec","_TIMESTAMP":\(1764489600000 + n),"_DATETIME":"2026-11-30T08:00:01.000+00:00",\
-    "_OP_HOSTNAME":"node-\(n % 7)","_OP_HOSTINFO":"#1 SMP PREEMPT_DYNAMIC Debian 6.1.0-28","_OP_NODENAME":"node-\(n % 7)",\
-    "_OP_PLATFORM":"GNU/Linux x86_64","_OP_CHALKER_VERSION":"0.6.2","_EXEC_ID":"e\(seed)\(n)",\
-    "_EXEC_REPORTING_PROBABILITY":100,"_INSTANCE_CONTAINER_ID":"\(hex(UInt64(n) &* 0x9E3779B97F4A7C15, 16))\(String(repeating: "c", count: 48))",\
-    "_PROCESS_PID":1,"_PROCESS_PARENT_PID":0,"_PROCESS_UID":"0","_PROCESS_GID":"0","_PROCESS_STATE":"running",\
-    "_PROCESS_COMMAND_NAME":"payments","_PROCESS_EXE_PATH":"/app/payments","_PROCESS_ARGV":["/app/payments","--port","8080"],\
-    "_PROCESS_CWD":"/app","_ENV":{"PATH":"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOSTNAME":"payments-7d9f",\
-    "LANG":"C.UTF-8","APP_ENV":"production","PORT":"8080","KUBERNETES_SERVICE_HOST":"10.96.0.1","KUBERNETES_SERVICE_PORT":"443"},\
-    "_CHALKS":[{"CHALK_ID":"7YQ3KZ-W8FN-1KCS-Q2A2XK","METADATA_ID":"\(mid)","ARTIFACT_TYPE":"ELF",\
-    "ORIGIN_URI":"https://github.com/acme/payments.git","COMMIT_ID":"4b825dc642cb6eb9a060e54bf8d69288fbee4904","BRANCH":"main",\
-    "_OP_ARTIFACT_PATH":"/app/payments","_OP_ARTIFACT_TYPE":"ELF","_CURRENT_HASH":"\(hex(UInt64(n), 64))"}]}
-    """
+struct ReportMaker {
+    let insert: Template
+    let exec: Template
+    let seed: String
+    let seedHash: UInt64
+
+    init(fixtures: String, seed: String) {
+        insert = Template(path: fixtures + "/insert-report.json")
+        exec = Template(path: fixtures + "/exec-report.json")
+        self.seed = seed
+        seedHash = seed.utf8.reduce(1469598103934665603) { ($0 ^ UInt64($1)) &* 1099511628211 }
+    }
+
+    func metadataID(_ n: Int) -> String {
+        // Chalk's ids: 26 characters of Crockford base32 with dashes; ours only need to be unique.
+        "M" + seed.uppercased() + "-" + String(n, radix: 36).uppercased()
+    }
+
+    /// An insert report (template insertion_default) for one marked artifact, unique per `n`.
+    func insertReport(_ n: Int) -> String {
+        insert.fill([
+            "MID": metadataID(n), "CID": "C" + hex(UInt64(n) &* 2654435761, 8).uppercased() + "-" + seed.uppercased(),
+            "HASH": hash64(seedHash, n, 1), "MHASH": hash64(seedHash, n, 2), "CHASH": hash64(seedHash, n, 4), "EXECID": "x" + seed + String(n),
+            "ACTIONID": "a" + seed + String(n), "TS": String(1764489600000 + n), "N": String(n),
+            "HOST": "build-runner-\(n % 5)", "CONTAINER": hash64(seedHash, n, 3),
+        ])
+    }
+
+    /// An exec report (template report_default) of the artifact marked by insert report `n - 1`.
+    func execReport(_ n: Int) -> String {
+        exec.fill([
+            "MID": metadataID(max(0, n - 1)), "CID": "C" + hex(UInt64(max(0, n - 1)) &* 2654435761, 8).uppercased() + "-" + seed.uppercased(),
+            "HASH": hash64(seedHash, max(0, n - 1), 1), "MHASH": hash64(seedHash, max(0, n - 1), 2), "CHASH": hash64(seedHash, max(0, n - 1), 4),
+            "EXECID": "e" + seed + String(n), "ACTIONID": "a" + seed + String(n), "TS": String(1764489600000 + n),
+            "N": String(max(0, n - 1)), "HOST": "node-\(n % 7)", "CONTAINER": hash64(seedHash, n, 3),
+        ])
+    }
 }
 
 // MARK: - One connection
@@ -104,6 +171,7 @@ func execReport(seed: String, n: Int) -> String {
 final class Worker: @unchecked Sendable {
     // @unchecked: each Worker's fields are written by its own thread and read after join.
     let options: Options
+    let maker: ReportMaker
     let index: Int
     let port: Int
     let deadline: Double
@@ -113,8 +181,9 @@ final class Worker: @unchecked Sendable {
     var errors = 0
     let done = DispatchSemaphore(value: 0)
 
-    init(options: Options, index: Int, deadline: Double) {
+    init(options: Options, maker: ReportMaker, index: Int, deadline: Double) {
         self.options = options
+        self.maker = maker
         self.index = index
         self.port = options.ports[index % options.ports.count]
         self.deadline = deadline
@@ -148,7 +217,7 @@ final class Worker: @unchecked Sendable {
             var items: [String] = []
             for _ in 0..<options.perPost {
                 let serial = index * 100_000_000 + n
-                items.append(n % 2 == 0 ? insertReport(seed: options.seed, n: serial) : execReport(seed: options.seed, n: serial))
+                items.append(n % 2 == 0 ? maker.insertReport(serial) : maker.execReport(serial))
                 n += 1
             }
             let body = Array(("[" + items.joined(separator: ",") + "]").utf8)
@@ -194,7 +263,9 @@ final class Worker: @unchecked Sendable {
             }
             latencies.append(now() - start)
             statuses[status, default: 0] += 1
-            if status == 200 || status == 202 { reportsOK += options.perPost }
+            // The reference answers 202 when it stored none of the batch (a known METADATA_ID):
+            // only a 200 means the reports were stored.
+            if status == 200 { reportsOK += options.perPost }
         }
         if fd >= 0 { close(fd) }
     }
@@ -213,8 +284,14 @@ func now() -> Double {
 }
 
 let options = parseOptions()
+let maker = ReportMaker(fixtures: options.fixtures, seed: options.seed)
+if CommandLine.arguments.contains("--print-body") {
+    // One body of `--per-post` reports, as the first POST of connection 0 sends it.
+    print("[" + (0..<options.perPost).map { $0 % 2 == 0 ? maker.insertReport($0) : maker.execReport($0) }.joined(separator: ",") + "]")
+    exit(0)
+}
 let start = now()
-let workers = (0..<options.connections).map { Worker(options: options, index: $0, deadline: start + options.seconds) }
+let workers = (0..<options.connections).map { Worker(options: options, maker: maker, index: $0, deadline: start + options.seconds) }
 for w in workers { Thread { w.run() }.start() }
 for w in workers { w.done.wait() }
 let elapsed = now() - start

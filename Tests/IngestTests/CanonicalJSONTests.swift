@@ -56,6 +56,56 @@ struct CanonicalJSONTests {
         #expect(Set(r.builds[0].images) == ["acme/app:1", "sha256:0123", "registry.example:5000/acme/app@sha256:0123"])
     }
 
+    @Test("marks and /chalks records cut from the report's canonical text equal the items serialised on their own")
+    func marksAndRecordsMatchTreeSerialisation() throws {
+        // Escaped keys and values, a key the item shares with the report (the report's wins),
+        // keys that sort before and after _CHALKS, and a non-ASCII string past an 8-byte run.
+        let text = #"""
+            {"_OPERATION":"insert","zeta":[1,{"b":2,"a":"x"}],"COMMIT_ID":"report-wins","\u0041key":"v\/\"q\"",
+             "_CHALKS":[{"METADATA_ID":"M1","CHALK_ID":"C1","COMMIT_ID":"item-loses","nested":{"y":1,"x":[true,null]},
+                         "DOCKER_TAGS":["acme/app:1"]},
+                        {"METADATA_ID":"M2","CHALK_ID":"C2","note":"caf\u00e9 — ünïcödé","\t":"tab key"}],
+             "_ENV":{"PATH":"/usr/bin","LANG":"C.UTF-8 — long enough ascii before it"}}
+            """#
+        let value = try JSONParser.parse(text)
+        let report = try PreparedReport(tape: JSONParser.tape(Array(text.utf8)), at: JSONTape.root)
+        #expect(report.canonical == CanonicalJSON.text(value))
+        #expect(report.identity == CanonicalJSON.identity(value))
+        guard case let .object(members) = value, let chalks = value["_CHALKS"]?.arrayValue else {
+            Issue.record("fixture is not an object with _CHALKS"); return
+        }
+        let reportKeys = members.filter { $0.key != "_CHALKS" }
+        #expect(report.builds.map(\.metadataID) == ["M1", "M2"])
+        for (build, item) in zip(report.builds, chalks) {
+            #expect(build.mark == CanonicalJSON.text(item))
+            guard case let .object(itemMembers) = item else { continue }
+            var merged = itemMembers.filter { m in !reportKeys.contains { $0.key == m.key } }
+            merged.append(contentsOf: reportKeys)
+            #expect(build.chalkRecord == CanonicalJSON.text(.object(merged)))
+        }
+        #expect(report.builds[0].chalkRecord?.contains(#""COMMIT_ID":"report-wins""#) == true)
+        #expect(report.builds[0].images == ["acme/app:1"])
+        // The JSONValue entry point gives the same report.
+        let viaValue = try PreparedReport(value)
+        #expect(viaValue.identity == report.identity && viaValue.builds.map(\.chalkRecord) == report.builds.map(\.chalkRecord))
+    }
+
+    @Test("invalid UTF-8 is rejected, also right after a run of ASCII", arguments: [
+        [0x22, 0xC0, 0xAF, 0x22],                                  // overlong "/"
+        [0x22, 0xED, 0xA0, 0x80, 0x22],                            // a UTF-16 surrogate as UTF-8
+        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],                      // past U+10FFFF
+        Array("\"0123456789abcdef".utf8) + [0xE2, 0x82, 0x22],     // truncated after an ASCII run
+    ] as [[UInt8]])
+    func rejectsInvalidUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test("valid multi-byte UTF-8 after long ASCII runs parses and round-trips")
+    func acceptsMultibyte() throws {
+        let text = "[\"" + String(repeating: "a", count: 23) + "é😀€\",\"" + String(repeating: "b", count: 9) + "\"]"
+        #expect(CanonicalJSON.text(try JSONParser.parse(text)) == text)
+    }
+
     @Test("RFC 3339 times round-trip and offsets are honoured")
     func timestamps() {
         #expect(Timestamp.parse("2025-11-30T08:00:00Z") == 1_764_489_600_000_000)

@@ -25,38 +25,40 @@ struct IngestRoute: Sendable {
         } catch is NIOTooManyBytesError {
             return HTTP.error(.contentTooLarge, "body is over the limit of \(maxBody) bytes")
         }
-        let body = buffer.readableBytesView
+        // One copy of the body: the digest, the parser and the tape all read this array.
+        let body = Array(buffer.readableBytesView)
 
         if let announced = request.headers[HTTP.contentLengthHeader] {
-            guard Int(announced.trimmingCharacters(in: .whitespaces)) == body.count else {
+            guard Int(HTTP.trimmedHeader(announced)) == body.count else {
                 return HTTP.error(.badRequest, "X-Content-Length is \(announced) but the body has \(body.count) bytes")
             }
         }
         if let digest = request.headers[HTTP.digestHeader] {
             let actual = sha256Hex(body)
-            guard digest.trimmingCharacters(in: .whitespaces).lowercased() == actual else {
+            guard HTTP.trimmedHeader(digest).lowercased() == actual else {
                 return HTTP.error(.badRequest, "X-Chalk-Digest-Sha256 does not match the body (its SHA-256 is \(actual))")
             }
         }
 
-        let document: JSONValue
+        let tape: JSONTape
         do {
-            document = try JSONParser.parse(body)
+            tape = try JSONParser.tape(body)
         } catch {
             return HTTP.error(.badRequest, "malformed JSON: \(error.description); nothing was stored")
         }
-        guard let items = document.arrayValue else {
+        guard tape.kind(JSONTape.root) == .array else {
             return HTTP.error(.badRequest, "the body must be a JSON array of reports; nothing was stored")
         }
 
+        let items = tape.elements(JSONTape.root)
         var reports: [PreparedReport] = []
         var rejects: [RejectedItem] = []
         reports.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             do {
-                reports.append(try PreparedReport(item))
+                reports.append(try PreparedReport(tape: tape, at: item))
             } catch {
-                rejects.append(RejectedItem(index: index, error: error.message, item: CanonicalJSON.text(item)))
+                rejects.append(RejectedItem(index: index, error: error.message, item: tape.canonicalText(item)))
             }
         }
         if !reports.isEmpty || !rejects.isEmpty {

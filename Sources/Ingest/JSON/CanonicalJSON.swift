@@ -1,4 +1,5 @@
 import CCrypto
+import Glibc
 
 /// The canonical JSON text of a value: object keys sorted by Unicode code point (UTF-8 byte
 /// order), no whitespace, strings with only the escapes JSON requires, numbers as written.
@@ -70,7 +71,7 @@ public struct JSONWriter: Sendable {
         case let .object(members):
             bytes.append(UInt8(ascii: "{"))
             // Byte-wise comparison of UTF-8 equals code point order.
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let sorted = members.sorted { Self.keyPrecedes($0.key, $1.key) }
             for (i, member) in sorted.enumerated() {
                 if i > 0 { bytes.append(UInt8(ascii: ",")) }
                 string(member.key)
@@ -78,6 +79,21 @@ public struct JSONWriter: Sendable {
                 append(member.value)
             }
             bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// UTF-8 byte order (which is code point order).
+    static func keyPrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let common = Swift.min(pa.count, pb.count)
+                if common > 0 {
+                    let c = memcmp(pa.baseAddress!, pb.baseAddress!, common)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
         }
     }
 
@@ -90,30 +106,35 @@ public struct JSONWriter: Sendable {
     /// Appends a JSON string literal with the minimal escapes.
     public mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Fast path (most strings): nothing to escape, so copy the UTF-8 in one go.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(contentsOf: s.utf8)
-            bytes.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { utf8 in Self.appendEscaped(utf8, to: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends UTF-8 string content with the minimal escapes (no quotes around it).
+    static func appendEscaped<Bytes: Collection>(_ content: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
+        // Fast path (most strings): nothing to escape, so copy the bytes in one go.
+        if !content.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: content)
             return
         }
-        for b in s.utf8 {
+        let digits: StaticString = "0123456789abcdef"
+        for b in content {
             switch b {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x08: raw("\\b")
-            case 0x0C: raw("\\f")
-            case 0x0A: raw("\\n")
-            case 0x0D: raw("\\r")
-            case 0x09: raw("\\t")
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
             case 0x00..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                raw("\\u00")
-                bytes.append(digits[Int(b >> 4)])
-                bytes.append(digits[Int(b & 0x0F)])
-            default: bytes.append(b)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(digits.utf8Start[Int(b >> 4)])
+                out.append(digits.utf8Start[Int(b & 0x0F)])
+            default: out.append(b)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// Appends a string, or `null` when nil.

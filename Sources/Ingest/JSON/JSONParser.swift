@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why a body is not JSON: a message and the byte offset where parsing stopped.
 public struct JSONParseError: Error, Sendable, CustomStringConvertible {
     public let message: String
@@ -6,34 +8,20 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes. It rejects duplicate object keys (a canonical form
-/// can't represent them), lone surrogates, control characters in strings and trailing data,
-/// and bounds nesting so hostile input can't exhaust the stack.
-public struct JSONParser {
+/// can't represent them), lone surrogates, invalid UTF-8, control characters in strings and
+/// trailing data, and bounds nesting so hostile input can't exhaust the stack.
+///
+/// It parses into a `JSONTape` (a flat node list over the source bytes, no per-value
+/// allocation); `parse` then builds a `JSONValue` tree for callers that want one. The ingest path
+/// works on the tape directly.
+public enum JSONParser {
     public static let maxDepth = 512
-
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var pos = 0
-    private var depth = 0
-
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// Parses one JSON document (surrounding whitespace allowed).
     public static func parse<Bytes: Collection>(_ input: Bytes) throws(JSONParseError) -> JSONValue
     where Bytes.Element == UInt8 {
-        let array = Array(input)
-        let result: Result<JSONValue, JSONParseError> = array.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(buffer)
-            do throws(JSONParseError) {
-                parser.skipWhitespace()
-                let value = try parser.parseValue()
-                parser.skipWhitespace()
-                if parser.pos != buffer.count { throw parser.error("unexpected data after the JSON value") }
-                return .success(value)
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        let t = try tape(Array(input))
+        return t.value(0)
     }
 
     /// Parses a JSON document given as a string.
@@ -41,9 +29,47 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    private func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+    /// Parses one JSON document into a tape; node 0 is the document's root.
+    public static func tape(_ bytes: [UInt8]) throws(JSONParseError) -> JSONTape {
+        let result: Result<JSONTape, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var builder = TapeBuilder(buffer)
+            do throws(JSONParseError) {
+                // Strings are copied (or decoded from escapes, which are ASCII) out of the source,
+                // so one check of the whole body covers every string.
+                if let bad = UTF8Check.firstInvalid(buffer) {
+                    throw JSONParseError(message: "invalid UTF-8 in a string", offset: bad)
+                }
+                builder.skipWhitespace()
+                try builder.parseValue()
+                builder.skipWhitespace()
+                if builder.pos != buffer.count { throw builder.error("unexpected data after the JSON value") }
+                return .success(JSONTape(source: bytes, nodes: builder.nodes, decoded: builder.decoded,
+                                         order: builder.order))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
 
-    private mutating func skipWhitespace() {
+/// Builds a `JSONTape` by recursive descent.
+private struct TapeBuilder {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var pos = 0
+    var depth = 0
+    var nodes: [JSONTape.Node] = []
+    var decoded: [UInt8] = []
+    var order: [Int] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        nodes.reserveCapacity(bytes.count / 12 + 4)
+    }
+
+    func error(_ message: String) -> JSONParseError { JSONParseError(message: message, offset: pos) }
+
+    mutating func skipWhitespace() {
         while pos < bytes.count {
             switch bytes[pos] {
             case 0x20, 0x09, 0x0A, 0x0D: pos += 1
@@ -52,16 +78,21 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    private mutating func leaf(_ kind: JSONTape.Kind, _ start: Int, _ end: Int, escaped: Bool = false) {
+        nodes.append(JSONTape.Node(kind: kind, escaped: escaped, start: start, end: end,
+                                   next: nodes.count + 1, count: 0, order: 0))
+    }
+
+    mutating func parseValue() throws(JSONParseError) {
         guard pos < bytes.count else { throw error("unexpected end of input") }
         switch bytes[pos] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "{"): try parseObject()
+        case UInt8(ascii: "["): try parseArray()
+        case UInt8(ascii: "\""): try parseString()
+        case UInt8(ascii: "t"): try expectLiteral("true"); leaf(.boolTrue, pos - 4, pos)
+        case UInt8(ascii: "f"): try expectLiteral("false"); leaf(.boolFalse, pos - 5, pos)
+        case UInt8(ascii: "n"): try expectLiteral("null"); leaf(.null, pos - 4, pos)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
         default: throw error("unexpected character")
         }
     }
@@ -79,60 +110,78 @@ public struct JSONParser {
         if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth)") }
     }
 
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+    private mutating func parseObject() throws(JSONParseError) {
         try enter()
+        let me = nodes.count
+        leaf(.object, pos, pos)
         pos += 1
-        var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        var keys: [Int] = []
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
-            pos += 1; depth -= 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let key = try parseString()
-            if !seen.insert(key).inserted { throw error("duplicate key \"\(key)\"") }
-            skipWhitespace()
-            guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
             pos += 1
-            skipWhitespace()
-            let value = try parseValue()
-            members.append((key, value))
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of input in an object") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "}") { pos += 1; break }
-            throw error("expected ',' or '}'")
+        } else {
+            while true {
+                skipWhitespace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                keys.append(nodes.count)
+                try parseString()
+                skipWhitespace()
+                guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                pos += 1
+                skipWhitespace()
+                try parseValue()
+                skipWhitespace()
+                guard pos < bytes.count else { throw error("unexpected end of input in an object") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "}") { pos += 1; break }
+                throw error("expected ',' or '}'")
+            }
         }
+        // The canonical form needs the members in key order; sorting here also finds duplicates
+        // (they end up side by side).
+        if keys.count > 1 {
+            let view = KeyView(bytes: bytes, nodes: nodes, decoded: decoded)
+            keys.sort { view.compare($0, $1) < 0 }
+            for i in 1..<keys.count where view.compare(keys[i - 1], keys[i]) == 0 {
+                throw error("duplicate key \"\(view.string(keys[i]))\"")
+            }
+        }
+        nodes[me].end = pos
+        nodes[me].next = nodes.count
+        nodes[me].count = keys.count
+        nodes[me].order = order.count
+        order.append(contentsOf: keys)
         depth -= 1
-        return .object(members)
     }
 
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+    private mutating func parseArray() throws(JSONParseError) {
         try enter()
+        let me = nodes.count
+        leaf(.array, pos, pos)
         pos += 1
-        var items: [JSONValue] = []
+        var count = 0
         skipWhitespace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
-            pos += 1; depth -= 1
-            return .array(items)
+            pos += 1
+        } else {
+            while true {
+                skipWhitespace()
+                try parseValue()
+                count += 1
+                skipWhitespace()
+                guard pos < bytes.count else { throw error("unexpected end of input in an array") }
+                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
+                if bytes[pos] == UInt8(ascii: "]") { pos += 1; break }
+                throw error("expected ',' or ']'")
+            }
         }
-        while true {
-            skipWhitespace()
-            items.append(try parseValue())
-            skipWhitespace()
-            guard pos < bytes.count else { throw error("unexpected end of input in an array") }
-            if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-            if bytes[pos] == UInt8(ascii: "]") { pos += 1; break }
-            throw error("expected ',' or ']'")
-        }
+        nodes[me].end = pos
+        nodes[me].next = nodes.count
+        nodes[me].count = count
         depth -= 1
-        return .array(items)
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> String {
+    private mutating func parseNumber() throws(JSONParseError) {
         let start = pos
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
         guard pos < bytes.count else { throw error("truncated number") }
@@ -154,48 +203,51 @@ public struct JSONParser {
             guard pos < bytes.count, isDigit(bytes[pos]) else { throw error("invalid exponent") }
             while pos < bytes.count, isDigit(bytes[pos]) { pos += 1 }
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<pos]), as: UTF8.self)
+        leaf(.number, start, pos)
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// A string's content stays in the source when it has no escapes (then its bytes are already
+    /// canonical: no quote, backslash or control character); otherwise it is decoded into `decoded`.
+    private mutating func parseString() throws(JSONParseError) {
         pos += 1  // opening quote
         let start = pos
-        // Fast path: no escapes.
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<pos])
+                leaf(.string, start, pos)
                 pos += 1
-                return try validUTF8(slice)
+                return
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("control character in a string") }
             pos += 1
         }
-        var out: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<pos]))
+        let decodedStart = decoded.count
+        decoded.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<pos]))
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
+                leaf(.string, decodedStart, decoded.count, escaped: true)
                 pos += 1
-                return try out.withUnsafeBufferPointer { buffer throws(JSONParseError) in try validUTF8(buffer) }
+                return
             }
             if b < 0x20 { throw error("control character in a string") }
-            if b != UInt8(ascii: "\\") { out.append(b); pos += 1; continue }
+            if b != UInt8(ascii: "\\") { decoded.append(b); pos += 1; continue }
             pos += 1
             guard pos < bytes.count else { break }
             let e = bytes[pos]
             pos += 1
             switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "\""): decoded.append(0x22)
+            case UInt8(ascii: "\\"): decoded.append(0x5C)
+            case UInt8(ascii: "/"): decoded.append(0x2F)
+            case UInt8(ascii: "b"): decoded.append(0x08)
+            case UInt8(ascii: "f"): decoded.append(0x0C)
+            case UInt8(ascii: "n"): decoded.append(0x0A)
+            case UInt8(ascii: "r"): decoded.append(0x0D)
+            case UInt8(ascii: "t"): decoded.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
@@ -209,7 +261,7 @@ public struct JSONParser {
                     throw error("lone low surrogate")
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                for unit in UTF8.encode(unicode)! { decoded.append(unit) }
             default:
                 throw error("invalid escape")
             }
@@ -234,9 +286,72 @@ public struct JSONParser {
         }
         return value
     }
+}
 
-    private func validUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
-        guard let s = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
-        return s
+/// Compares string nodes by their content bytes while the tape is being built.
+private struct KeyView {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let nodes: [JSONTape.Node]
+    let decoded: [UInt8]
+
+    func compare(_ a: Int, _ b: Int) -> Int {
+        let na = nodes[a], nb = nodes[b]
+        if !na.escaped && !nb.escaped {
+            return JSONTape.compareBytes(bytes.baseAddress! + na.start, na.end - na.start,
+                                         bytes.baseAddress! + nb.start, nb.end - nb.start)
+        }
+        return decoded.withUnsafeBufferPointer { d in
+            let pa = na.escaped ? d.baseAddress! + na.start : bytes.baseAddress! + na.start
+            let pb = nb.escaped ? d.baseAddress! + nb.start : bytes.baseAddress! + nb.start
+            return JSONTape.compareBytes(pa, na.end - na.start, pb, nb.end - nb.start)
+        }
+    }
+
+    func string(_ i: Int) -> String {
+        let n = nodes[i]
+        if n.escaped { return String(decoding: decoded[n.start..<n.end], as: UTF8.self) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[n.start..<n.end]), as: UTF8.self)
+    }
+}
+
+/// Strict UTF-8 validation (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF).
+enum UTF8Check {
+    /// The offset of the first byte that starts an invalid sequence, or nil when all is valid.
+    static func firstInvalid(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        let n = p.count
+        guard let base = p.baseAddress else { return nil }
+        while i < n {
+            // Reports are nearly all ASCII: skip eight bytes at a time while no high bit is set.
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+            }
+            guard i < n else { break }
+            let b = p[i]
+            if b < 0x80 { i += 1; continue }
+            if b < 0xC2 { return i }
+            if b < 0xE0 {
+                guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return i }
+                i += 2
+                continue
+            }
+            if b < 0xF0 {
+                guard i + 2 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80 else { return i }
+                if b == 0xE0 && p[i + 1] < 0xA0 { return i }  // overlong
+                if b == 0xED && p[i + 1] >= 0xA0 { return i }  // UTF-16 surrogate
+                i += 3
+                continue
+            }
+            if b < 0xF5 {
+                guard i + 3 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80, p[i + 3] & 0xC0 == 0x80
+                else { return i }
+                if b == 0xF0 && p[i + 1] < 0x90 { return i }  // overlong
+                if b == 0xF4 && p[i + 1] >= 0x90 { return i }  // past U+10FFFF
+                i += 4
+                continue
+            }
+            return i
+        }
+        return nil
     }
 }

@@ -47,23 +47,85 @@ public struct PreparedReport: Sendable {
 
     /// Validates one array item. Throws a message for the quarantine when it is not a report.
     public init(_ value: JSONValue) throws(ReportRejection) {
-        guard case let .object(members) = value else { throw ReportRejection("not a JSON object") }
-        guard let opValue = value["_OPERATION"] else { throw ReportRejection("no _OPERATION key") }
-        guard let op = opValue.stringValue, !op.isEmpty else {
+        // One implementation: through the canonical text and the tape, as the ingest path does.
+        let tape: JSONTape
+        do {
+            tape = try JSONParser.tape(CanonicalJSON.bytes(value))
+        } catch {
+            throw ReportRejection("not valid JSON: \(error.message)")
+        }
+        try self.init(tape: tape, at: JSONTape.root)
+    }
+
+    /// Validates node `item` of a parsed body. Throws a message for the quarantine when it is not
+    /// a report. The report's canonical text is written once; each build's mark and `/chalks`
+    /// record are assembled from pieces of it instead of being serialised again.
+    public init(tape: JSONTape, at item: Int) throws(ReportRejection) {
+        guard tape.kind(item) == .object else { throw ReportRejection("not a JSON object") }
+        guard let opNode = tape.member(item, "_OPERATION") else { throw ReportRejection("no _OPERATION key") }
+        guard let op = tape.string(opNode), !op.isEmpty else {
             throw ReportRejection("_OPERATION is not a non-empty string")
         }
-        let canonicalBytes = CanonicalJSON.bytes(value)
-        identity = sha256Hex(canonicalBytes)
-        canonical = String(decoding: canonicalBytes, as: UTF8.self)
+
+        // The canonical text, noting where each top-level member and each _CHALKS item (and
+        // its members) were written.
+        var out: [UInt8] = []
+        out.reserveCapacity(tape.nodes[item].end - tape.nodes[item].start + 64)
+        var reportMembers: [CanonicalMember] = []
+        var items: [(node: Int, range: Range<Int>, members: [CanonicalMember])] = []
+        let chalksKey = tape.member(item, "_CHALKS").map { $0 - 1 }
+        tape.withWriter { w in
+            out.append(UInt8(ascii: "{"))
+            for (k, key) in w.sortedKeys(item).enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                let start = out.count
+                w.string(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                let value = key + 1
+                guard key == chalksKey else {
+                    w.value(value, into: &out)
+                    reportMembers.append(CanonicalMember(key: key, range: start..<out.count))
+                    continue
+                }
+                guard w.kind(value) == .array else { w.value(value, into: &out); continue }
+                out.append(UInt8(ascii: "["))
+                var element = value + 1
+                for e in 0..<w.nodes[value].count {
+                    defer { element = w.nodes[element].next }
+                    if e > 0 { out.append(UInt8(ascii: ",")) }
+                    guard w.kind(element) == .object else { w.value(element, into: &out); continue }
+                    let itemStart = out.count
+                    var members: [CanonicalMember] = []
+                    members.reserveCapacity(w.nodes[element].count)
+                    out.append(UInt8(ascii: "{"))
+                    for (m, itemKey) in w.sortedKeys(element).enumerated() {
+                        if m > 0 { out.append(UInt8(ascii: ",")) }
+                        let memberStart = out.count
+                        w.string(itemKey, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        w.value(itemKey + 1, into: &out)
+                        members.append(CanonicalMember(key: itemKey, range: memberStart..<out.count))
+                    }
+                    out.append(UInt8(ascii: "}"))
+                    items.append((element, itemStart..<out.count, members))
+                }
+                out.append(UInt8(ascii: "]"))
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+
+        identity = sha256Hex(out)
+        canonical = String(decoding: out, as: UTF8.self)
         operation = op.lowercased()
-        execID = value["_EXEC_ID"]?.scalarText
-        let env = value["_ENV"]
+        execID = tape.member(item, "_EXEC_ID").flatMap(tape.scalarText)
+        let env = tape.member(item, "_ENV")
         place = RuntimePlace(
-            host: value["_OP_HOSTNAME"]?.scalarText,
-            container: value["_INSTANCE_CONTAINER_ID"]?.scalarText,
-            pod: value["_K8S_POD_NAME"]?.scalarText ?? env?["CHALK_K8S_POD_NAME"]?.scalarText,
-            function: env?["AWS_LAMBDA_FUNCTION_NAME"]?.scalarText)
-        if let p = value["_EXEC_REPORTING_PROBABILITY"]?.doubleValue, p > 0, p <= 100 {
+            host: tape.member(item, "_OP_HOSTNAME").flatMap(tape.scalarText),
+            container: tape.member(item, "_INSTANCE_CONTAINER_ID").flatMap(tape.scalarText),
+            pod: tape.member(item, "_K8S_POD_NAME").flatMap(tape.scalarText)
+                ?? env.flatMap { tape.member($0, "CHALK_K8S_POD_NAME") }.flatMap(tape.scalarText),
+            function: env.flatMap { tape.member($0, "AWS_LAMBDA_FUNCTION_NAME") }.flatMap(tape.scalarText))
+        if let p = tape.member(item, "_EXEC_REPORTING_PROBABILITY").flatMap(tape.double), p > 0, p <= 100 {
             probability = p
         } else {
             probability = nil
@@ -71,30 +133,73 @@ public struct PreparedReport: Sendable {
 
         var links: [BuildLink] = []
         let makesChalks = operation == "insert" || operation == "build"
-        let reportKeys = members.filter { $0.key != "_CHALKS" }
-        for item in value["_CHALKS"]?.arrayValue ?? [] {
-            guard case let .object(itemMembers) = item,
-                  let metadataID = item["METADATA_ID"]?.stringValue, !metadataID.isEmpty else { continue }
+        // Only these report keys matter for image names; the rest of the report stays on the tape.
+        let reportImageKeys = PreparedReport.imageKeys(tape, item)
+        for chalk in items {
+            guard let midNode = tape.member(chalk.node, "METADATA_ID"), let metadataID = tape.string(midNode),
+                  !metadataID.isEmpty else { continue }
             if links.contains(where: { $0.metadataID == metadataID }) { continue }
             var record: String?
-            if makesChalks, item["CHALK_ID"] != nil {
+            if makesChalks, tape.member(chalk.node, "CHALK_ID") != nil {
                 // The reference server merges `{**item, **report_without_CHALKS}`: report keys win.
-                var merged = itemMembers.filter { m in !reportKeys.contains { $0.key == m.key } }
-                merged.append(contentsOf: reportKeys)
-                record = CanonicalJSON.text(.object(merged))
+                record = PreparedReport.merged(tape, out, chalk.members, reportMembers)
             }
+            let text = { (name: String) in tape.member(chalk.node, name).flatMap(tape.scalarText) }
             links.append(BuildLink(
                 metadataID: metadataID,
-                chalkID: item["CHALK_ID"]?.scalarText,
-                artifactType: item["ARTIFACT_TYPE"]?.scalarText ?? item["_OP_ARTIFACT_TYPE"]?.scalarText,
-                repo: item["ORIGIN_URI"]?.scalarText,
-                commit: item["COMMIT_ID"]?.scalarText,
-                branch: item["BRANCH"]?.scalarText,
-                images: PreparedReport.images(item: item, report: value),
-                mark: CanonicalJSON.text(item),
+                chalkID: text("CHALK_ID"),
+                artifactType: text("ARTIFACT_TYPE") ?? text("_OP_ARTIFACT_TYPE"),
+                repo: text("ORIGIN_URI"),
+                commit: text("COMMIT_ID"),
+                branch: text("BRANCH"),
+                images: PreparedReport.images(item: PreparedReport.imageKeys(tape, chalk.node), report: reportImageKeys),
+                mark: String(decoding: out[chalk.range], as: UTF8.self),
                 chalkRecord: record))
         }
         builds = links
+    }
+
+    /// A member written into a canonical text: its key node and the byte range of `"key":value`.
+    struct CanonicalMember {
+        var key: Int
+        var range: Range<Int>
+    }
+
+    /// The canonical object of both member lists (each sorted by key); on equal keys `winners`'
+    /// member is kept.
+    static func merged(_ tape: JSONTape, _ text: [UInt8], _ members: [CanonicalMember],
+                       _ winners: [CanonicalMember]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(members.reduce(2) { $0 + $1.range.count + 1 } + winners.reduce(0) { $0 + $1.range.count + 1 })
+        out.append(UInt8(ascii: "{"))
+        var a = 0, b = 0
+        func emit(_ m: CanonicalMember) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: text[m.range])
+        }
+        while a < members.count || b < winners.count {
+            if a == members.count { emit(winners[b]); b += 1; continue }
+            if b == winners.count { emit(members[a]); a += 1; continue }
+            let c = tape.compareKeys(members[a].key, winners[b].key)
+            if c < 0 {
+                emit(members[a]); a += 1
+            } else if c > 0 {
+                emit(winners[b]); b += 1
+            } else {
+                emit(winners[b]); a += 1; b += 1
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The `DOCKER_TAGS` and `_REPO_DIGESTS` members of object `i`, as a small `JSONValue`.
+    static func imageKeys(_ tape: JSONTape, _ i: Int) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = []
+        for name in ["DOCKER_TAGS", "_REPO_DIGESTS"] {
+            if let v = tape.member(i, name) { members.append((name, tape.value(v))) }
+        }
+        return .object(members)
     }
 
     static func images(item: JSONValue, report: JSONValue) -> [String] {
