@@ -2,6 +2,7 @@
 #include "CExecLaunch.h"
 #include "CChalkSys.h"
 #include <signal.h>
+#include <sys/auxv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,11 +19,11 @@ static int64_t wall_millis(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/// glibc calls init_array functions with (argc, argv, envp). Priority 102: after the inherited
-/// signal state is captured (101; also ensured by the explicit call below), before the Swift
-/// runtime's own constructors (default priority).
-__attribute__((constructor(102))) static void chalk_early_exec(int argc, char **argv, char **envp) {
-    (void)envp;
+/// Recognises an exec command line and spawns the workload (once).
+static void chalk_early_exec(int argc, char **argv, char **envp) {
+    static int attempted;
+    if (attempted) return;
+    attempted = 1;
     chalk_exec_cmdline cl;
     if (chalk_scan_exec_cmdline(argc, argv, &cl) != 0) return;
     if (!cl.command_name && cl.command_index >= argc) return;  // no PROGRAM: the config may name it
@@ -45,8 +46,9 @@ __attribute__((constructor(102))) static void chalk_early_exec(int argc, char **
     for (int i = cl.command_index; i < argc; i++) wargv[n++] = argv[i];
     wargv[n] = NULL;
 
+    // chalk's own path matters only for a bare name (never find ourself on PATH).
     char self[4096];
-    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    ssize_t sl = strchr(wargv[0], '/') ? -1 : readlink("/proc/self/exe", self, sizeof self - 1);
     self[sl > 0 ? sl : 0] = 0;
     int err = 0;
     if (chalk_resolve_program(wargv[0], getenv("PATH"), sl > 0 ? self : NULL, &candidates, &err) != CHALK_RESOLVE_OK) {
@@ -60,7 +62,7 @@ __attribute__((constructor(102))) static void chalk_early_exec(int argc, char **
     int tty = foreground > 0 && foreground == getpgrp() ? 0 : -1;
     chalk_spawn_attr attr = {
         .paths = (const char *const *)candidates.paths, .path_count = candidates.count, .argv = wargv,
-        .envp = NULL, .cwd = NULL, .new_process_group = 1, .tty_fd = tty,
+        .envp = envp, .cwd = NULL, .new_process_group = 1, .tty_fd = tty,
     };
     pid_t pid = 0;
     int failed = 0;
@@ -77,4 +79,22 @@ __attribute__((constructor(102))) static void chalk_early_exec(int argc, char **
     result.start_millis = start;
     result.state = rc == CHALK_SPAWN_OK ? CHALK_EARLY_STARTED
                  : rc == CHALK_SPAWN_EXEC_FAILED ? CHALK_EARLY_EXEC_FAILED : CHALK_EARLY_SETUP_FAILED;
+}
+
+/// In a static executable (no program interpreter: AT_BASE is 0) `.preinit_array` runs after
+/// glibc has set itself up (malloc, TLS, ifuncs, environ) but before `_init` and every
+/// constructor, so neither OpenSSL's CPU probing (its `.init` code; CPUID is slow in a VM) nor
+/// the Swift runtime's constructors sit in front of the workload. In a dynamic executable it
+/// would run before libc's own initialisation, so there the constructor below does the work.
+static void chalk_early_exec_preinit(int argc, char **argv, char **envp) {
+    if (getauxval(AT_BASE) == 0) chalk_early_exec(argc, argv, envp);
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const chalk_early_exec_entry)(int, char **, char **) = chalk_early_exec_preinit;
+
+/// Dynamic executables (development builds), and the fallback: priority 102, after the
+/// inherited signal state is captured (101) and before the Swift runtime's constructors.
+__attribute__((constructor(102))) static void chalk_early_exec_constructor(int argc, char **argv, char **envp) {
+    chalk_early_exec(argc, argv, envp);
 }

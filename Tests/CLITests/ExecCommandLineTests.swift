@@ -150,11 +150,29 @@ import Glibc
     func launcherAndParserAgree(args: [String]) throws {
         let home = try TestSupport.makeTempDir("exec-launch")
         defer { TestSupport.removeTree(home) }
-        let r = try TestSupport.run(ExecTest.chalk, args, environment: ExecTest.environment(home: home), timeout: 60)
-        #expect(r.status == 0, "\(args): \(r.stderr)")
-        #expect(r.stderr.contains("was started before main by the pre-main launcher"), "\(args): \(r.stderr)")
-        #expect(!r.stderr.contains("internal:"), "\(args): \(r.stderr)")
-        #expect(r.stdout.isEmpty)
+        // The development build launches from a constructor, the static one from .preinit_array.
+        for chalk in Self.binaries {
+            let r = try TestSupport.run(chalk, args, environment: ExecTest.environment(home: home), timeout: 60)
+            #expect(r.status == 0, "\(chalk) \(args): \(r.stderr)")
+            #expect(r.stderr.contains("was started before main by the pre-main launcher"), "\(chalk) \(args): \(r.stderr)")
+            #expect(!r.stderr.contains("internal:"), "\(chalk) \(args): \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+    }
+
+    static var binaries: [String] { [ExecTest.chalk] + (TestSupport.staticChalkBinary.map { [$0] } ?? []) }
+
+    /// The workload started before main gets chalk's whole environment, argv and stdio.
+    @Test func launchedWorkloadGetsTheEnvironmentAndArguments() throws {
+        let home = try TestSupport.makeTempDir("exec-launch")
+        defer { TestSupport.removeTree(home) }
+        for chalk in Self.binaries {
+            let r = try TestSupport.run(chalk, ["exec", "--", "sh", "-c", "echo \"$CHALK_TEST_MARKER|$0|$1\"", "zero", "one"],
+                                        environment: ExecTest.environment(home: home, extra: ["CHALK_TEST_MARKER": "m-42"]),
+                                        timeout: 60)
+            #expect(r.status == 0, "\(chalk): \(r.stderr)")
+            #expect(r.stdout == "m-42|zero|one\n", "\(chalk)")
+        }
     }
 
     /// When PROGRAM can't be found the launcher leaves it to the Swift path, which says why.

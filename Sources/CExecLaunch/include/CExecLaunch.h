@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/// `chalk exec` starts its workload before main(): a constructor (linked into the chalk
-/// executable only) recognises an exec command line, resolves PROGRAM and spawns it before the
+/// `chalk exec` starts its workload before main(): a `.preinit_array` entry (linked into the
+/// chalk executable only) recognises an exec command line, resolves PROGRAM and spawns it before the
 /// Swift runtime and the rest of chalk start up, so the workload waits for as little as it would
 /// under tini. The Swift supervisor then picks up the result here and supervises as usual.
 /// Anything the launcher is not sure about (no PROGRAM, PROGRAM not found, `--help`, chalk
