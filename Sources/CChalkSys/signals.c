@@ -28,10 +28,15 @@ uint64_t chalk_current_ignored(void) {
 
 // Runs before main() and before any Swift code: this is the state the workload must get back.
 // Constructor priority 101 is the earliest available to programs.
+static pid_t initial_ppid;
+
+pid_t chalk_initial_ppid(void) { return initial_ppid; }
+
 void chalk_capture_inherited_signals_once(void) {
     static int captured;
     if (captured) return;
     captured = 1;
+    initial_ppid = getppid();
     uint64_t old = 0;
     if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &old, KSIGSET_SIZE) == 0) inherited_mask = old;
     inherited_ignored = chalk_current_ignored();

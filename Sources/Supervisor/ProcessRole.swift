@@ -34,7 +34,10 @@ public enum ParentDeath {
     /// Asks the kernel for `signal` when chalk's parent dies. Must run on the signal loop's
     /// thread: the kernel keeps the setting per thread.
     public static func request(_ signal: Int32) {
-        let parent = getppid()
+        // The parent chalk started with (recorded before main): the workload is started before
+        // main, so the parent may already be gone by now.
+        let initial = chalk_initial_ppid()
+        let parent = initial > 0 ? initial : getppid()
         if chalk_set_pdeathsig(signal) != 0 {
             Log.trace("could not set the parent-death signal: \(ProgramResolver.errnoText(errno))")
             return

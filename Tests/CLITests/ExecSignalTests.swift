@@ -240,15 +240,21 @@ struct ExecSignalTests {
         #expect(q.finish() == 127)
     }
 
-    @Test func parentDeathSignalArrivesWhenChalksParentDies() throws {
+    /// The workload starts before chalk's main (pre-main launcher), so the parent can die before
+    /// chalk asks for the signal: chalk compares with the parent it started with. Both the
+    /// development and the static binary (they launch from different hooks).
+    @Test(arguments: [ExecTest.chalk] + (TestSupport.staticChalkBinary.map { [$0] } ?? []))
+    func parentDeathSignalArrivesWhenChalksParentDies(chalk: String) throws {
         let home = try TestSupport.makeTempDir("exec-pdeath")
         defer { TestSupport.removeTree(home) }
         let ready = home.appendingPathComponent("ready").path, got = home.appendingPathComponent("got").path
+        let pidFile = home.appendingPathComponent("chalk.pid").path
         // The workload writes `ready`, then waits; on SIGTERM it writes `got` and exits.
-        let workload = "trap 'echo term > \(got); exit 0' TERM; echo > \(ready); while :; do sleep 0.02; done"
+        let workload = "trap 'echo term > \(got); exit 0' TERM; echo > \(ready); i=0; while [ \\$i -lt 1500 ]; do i=\\$((i+1)); sleep 0.02; done"
         // chalk's parent (a shell) exits once the workload is ready: chalk gets SIGTERM and forwards it.
         let launcher = """
-            \(ExecTest.chalk) exec --parent-death-signal SIGTERM -- /bin/sh -c "\(workload)" </dev/null >/dev/null 2>&1 &
+            \(chalk) exec --parent-death-signal SIGTERM -- /bin/sh -c "\(workload)" </dev/null >/dev/null 2>&1 &
+            echo $! > \(pidFile)
             n=0; while [ ! -e \(ready) ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.01; done
             """
         let p = try start(["/bin/true"], home: home)  // (warm-up: the binary is in the page cache)
@@ -259,5 +265,9 @@ struct ExecSignalTests {
         let end = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: got) && Date() < end { usleep(10_000) }
         #expect(FileManager.default.fileExists(atPath: got), "the workload never got the parent-death SIGTERM")
+        // If it didn't, don't leave chalk and its workload running.
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            _ = kill(-pid, SIGKILL); _ = kill(pid, SIGKILL)
+        }
     }
 }

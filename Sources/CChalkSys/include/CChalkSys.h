@@ -132,8 +132,12 @@ int chalk_resolve_program(const char *program, const char *path, const char *sel
 void chalk_candidates_free(chalk_candidates *c);
 
 /// Captures the inherited signal mask and ignored dispositions once (idempotent); the pre-main
-/// launcher calls it before it blocks anything, whatever order constructors run in.
+/// launcher calls it before it blocks anything, whatever order constructors run in. Also
+/// records chalk's parent at start (chalk_initial_ppid).
 void chalk_capture_inherited_signals_once(void);
+/// chalk's parent PID when chalk started (before main), for --parent-death-signal: the parent
+/// may die before the request is made, while the workload is already running.
+pid_t chalk_initial_ppid(void);
 
 // ---- job control (jobcontrol.c) ----------------------------------------------------------------
 /// Stops chalk with `sig` (SIGSTOP, SIGTSTP, SIGTTIN or SIGTTOU) as its default action would,
