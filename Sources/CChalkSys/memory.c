@@ -108,26 +108,42 @@ static void drop_clean_pages(int pagemap, uintptr_t start, uintptr_t end) {
 /// A range of chalk's own read-only data to drop.
 typedef struct { uintptr_t start, end; } data_range;
 
-/// The read-only data of chalk's own file: its read-only mappings (constants, and the RELRO part
-/// made read-only after start-up) and the interior of `.rodata`. All the parsing happens here,
-/// before anything is dropped: what runs after the drop must not touch that data again (one
-/// touch maps a whole large folio back).
-static int clean_data_ranges(data_range *out, int max) {
+/// What to give back, from one reading of /proc/self/maps: the read-only data of chalk's own
+/// file (its read-only mappings, i.e. constants and the RELRO part made read-only after
+/// start-up, and the interior of `.rodata`) and its code (the r-xp mapping that holds this
+/// function; MADV_DONTNEED on a writable private mapping would lose data). All the parsing
+/// happens here, before anything is dropped: what runs after the drop must not touch that data
+/// again (one touch maps a whole large folio back).
+typedef struct {
+    data_range data[16];
+    int data_count;
+    int have_text;
+    uintptr_t text_start;
+    size_t text_len;
+} release_plan;
+
+static void plan_release(release_plan *plan) {
+    plan->data_count = 0;
+    plan->have_text = 0;
     own_mapping maps[16];
-    int n = own_mappings(maps, 16), count = 0;
+    int n = own_mappings(maps, 16);
     static int have_rodata = -1;
     static uintptr_t ro_start, ro_end;
     if (have_rodata < 0) have_rodata = rodata_range(&ro_start, &ro_end);
-    for (int i = 0; i < n && count < max; i++) {
-        if (strcmp(maps[i].perms, "r--p") == 0) {
-            out[count++] = (data_range){maps[i].start, maps[i].end};
-        } else if (have_rodata && strcmp(maps[i].perms, "rw-p") == 0) {
+    uintptr_t here = (uintptr_t)&plan_release;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(maps[i].perms, "r-xp") == 0 && here >= maps[i].start && here < maps[i].end) {
+            plan->have_text = 1;
+            plan->text_start = maps[i].start;
+            plan->text_len = maps[i].end - maps[i].start;
+        } else if (plan->data_count < 16 && strcmp(maps[i].perms, "r--p") == 0) {
+            plan->data[plan->data_count++] = (data_range){maps[i].start, maps[i].end};
+        } else if (plan->data_count < 16 && have_rodata && strcmp(maps[i].perms, "rw-p") == 0) {
             uintptr_t s = ro_start > maps[i].start ? ro_start : maps[i].start;
             uintptr_t e = ro_end < maps[i].end ? ro_end : maps[i].end;
-            if (e > s) out[count++] = (data_range){s, e};
+            if (e > s) plan->data[plan->data_count++] = (data_range){s, e};
         }
     }
-    return count;
 }
 
 static void drop_clean_data(const data_range *ranges, int n) {
@@ -140,41 +156,12 @@ static void drop_clean_data(const data_range *ranges, int n) {
 
 void chalk_malloc_trim(void) { malloc_trim(0); }
 
-// Finds this binary's own read-only executable mapping (the r-xp mapping that holds this
-// function). Only that mapping may be dropped: MADV_DONTNEED on a writable private mapping would
-// lose data.
-static int own_text(uintptr_t *start_out, size_t *len_out) {
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    char buf[8192];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = 0;
-    uintptr_t here = (uintptr_t)&own_text;
-    for (char *line = buf; line && *line; ) {
-        char *next = strchr(line, '\n');
-        if (next) *next++ = 0;
-        unsigned long start, end;
-        char perms[5];
-        if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) == 3 && here >= start && here < end) {
-            if (strcmp(perms, "r-xp") != 0) return -1;
-            *start_out = start; *len_out = end - start;
-            return 0;
-        }
-        line = next;
-    }
-    return -1;
-}
-
 void chalk_release_memory(void) {
     malloc_trim(0);
-    data_range ranges[16];
-    int n = clean_data_ranges(ranges, 16);
-    uintptr_t start; size_t len;
-    int have_text = own_text(&start, &len) == 0;
-    drop_clean_data(ranges, n);
-    if (have_text) madvise((void *)start, len, MADV_DONTNEED);
+    release_plan plan;
+    plan_release(&plan);
+    drop_clean_data(plan.data, plan.data_count);
+    if (plan.have_text) madvise((void *)plan.text_start, plan.text_len, MADV_DONTNEED);
 }
 
 #if defined(__x86_64__)
@@ -217,17 +204,16 @@ static release_and_poll_fn release_and_poll_stub(void) {
 int chalk_release_memory_and_poll(int fd, int timeout_ms) {
     malloc_trim(0);
     struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
-    data_range ranges[16];
-    int n = clean_data_ranges(ranges, 16);
-    uintptr_t start; size_t len;
-    if (own_text(&start, &len) != 0) { drop_clean_data(ranges, n); return poll(&p, 1, timeout_ms); }
+    release_plan plan;
+    plan_release(&plan);
+    if (!plan.have_text) { drop_clean_data(plan.data, plan.data_count); return poll(&p, 1, timeout_ms); }
 #if defined(__x86_64__)
     release_and_poll_fn stub = release_and_poll_stub();
-    drop_clean_data(ranges, n);
-    if (stub) return (int)stub((void *)start, len, &p, timeout_ms);
+    drop_clean_data(plan.data, plan.data_count);
+    if (stub) return (int)stub((void *)plan.text_start, plan.text_len, &p, timeout_ms);
 #else
-    drop_clean_data(ranges, n);
+    drop_clean_data(plan.data, plan.data_count);
 #endif
-    madvise((void *)start, len, MADV_DONTNEED);
+    madvise((void *)plan.text_start, plan.text_len, MADV_DONTNEED);
     return poll(&p, 1, timeout_ms);
 }

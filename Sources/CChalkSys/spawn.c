@@ -110,3 +110,12 @@ int chalk_exec_direct(const chalk_spawn_attr *a, int *failed) {
     errno = e;
     return -1;
 }
+
+void chalk_terminal_roles(int hand_terminal, int *tty_fd, int *controlling_tty) {
+    // tcgetpgrp fails (ENOTTY) unless fd 0 is chalk's controlling terminal.
+    pid_t foreground = hand_terminal && isatty(0) ? tcgetpgrp(0) : -1;
+    // Hand the terminal over only when chalk is in its foreground: a background
+    // `chalk exec ... &` must not steal the shell's terminal.
+    *tty_fd = foreground > 0 && foreground == getpgrp() ? 0 : -1;
+    *controlling_tty = foreground > 0 ? 0 : -1;
+}

@@ -55,11 +55,8 @@ static void chalk_early_exec(int argc, char **argv, char **envp) {
         free(wargv);
         return;  // the Swift path resolves again and says why
     }
-    // Hand over the terminal only when chalk is in its foreground: a background `chalk exec &`
-    // must not steal the shell's terminal.
-    // tcgetpgrp fails (ENOTTY) unless fd 0 is chalk's controlling terminal.
-    pid_t foreground = isatty(0) ? tcgetpgrp(0) : -1;
-    int tty = foreground > 0 && foreground == getpgrp() ? 0 : -1;
+    int tty, controlling_tty;
+    chalk_terminal_roles(1, &tty, &controlling_tty);
     chalk_spawn_attr attr = {
         .paths = (const char *const *)candidates.paths, .path_count = candidates.count, .argv = wargv,
         .envp = envp, .cwd = NULL, .new_process_group = 1, .tty_fd = tty,
@@ -75,7 +72,7 @@ static void chalk_early_exec(int argc, char **argv, char **envp) {
     result.path_count = candidates.count;
     result.command_index = cl.command_index;
     result.tty_fd = tty;
-    result.controlling_tty = foreground > 0 ? 0 : -1;
+    result.controlling_tty = controlling_tty;
     result.start_millis = start;
     result.state = rc == CHALK_SPAWN_OK ? CHALK_EARLY_STARTED
                  : rc == CHALK_SPAWN_EXEC_FAILED ? CHALK_EARLY_EXEC_FAILED : CHALK_EARLY_SETUP_FAILED;

@@ -42,11 +42,9 @@ public enum SpawnOutcome: Sendable {
 public enum WorkloadSpawner {
     /// `handTerminal: false` keeps the terminal where it is (for callers that are not chalk exec).
     public static func spawn(_ spec: WorkloadSpec, program: String, handTerminal: Bool = true) -> SpawnOutcome {
-        // Hand the terminal over only when chalk is in the foreground of one: a background
-        // `chalk exec ... &` must not steal the shell's terminal.
-        // tcgetpgrp fails (ENOTTY) unless fd 0 is chalk's controlling terminal.
-        let foreground = handTerminal && isatty(0) == 1 ? tcgetpgrp(0) : -1
-        let ttyFD: Int32 = foreground > 0 && foreground == getpgrp() ? 0 : -1
+        // The same rule as the pre-main launcher's (CChalkSys/spawn.c).
+        var ttyFD: Int32 = -1, controllingTTY: Int32 = -1
+        chalk_terminal_roles(handTerminal ? 1 : 0, &ttyFD, &controllingTTY)
         var pid: pid_t = 0, err: Int32 = 0, failed: Int32 = 0
         let rc = withCStrings(spec.candidates) { paths in
             withCStrings(spec.argv) { argv in
@@ -63,7 +61,7 @@ public enum WorkloadSpawner {
             let ran = Int(failed) < spec.candidates.count ? spec.candidates[Int(failed)] : program
             return .started(Workload(pid: pid, path: ran,
                                      terminalFD: ttyFD >= 0 ? ttyFD : nil,
-                                     controllingTerminal: foreground > 0 ? 0 : nil))
+                                     controllingTerminal: controllingTTY >= 0 ? controllingTTY : nil))
         case Int32(CHALK_SPAWN_EXEC_FAILED):
             return .execFailed(launchError(program: program, errno: err))
         default:

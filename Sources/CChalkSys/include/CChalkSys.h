@@ -67,6 +67,12 @@ enum {
 /// it runs.
 int chalk_spawn(const chalk_spawn_attr *attr, pid_t *pid, int *err, int *failed);
 
+/// The terminal roles of a workload about to be spawned: *tty_fd = 0 when chalk is in the
+/// foreground of its controlling terminal on fd 0 (hand it to the workload), else -1;
+/// *controlling_tty = 0 when fd 0 is chalk's controlling terminal at all (job control applies),
+/// else -1. With hand_terminal 0 both are -1.
+void chalk_terminal_roles(int hand_terminal, int *tty_fd, int *controlling_tty);
+
 /// Fail-open path: restores the inherited signal state in this process and execs each path in
 /// turn. Returns only if all fail (*failed = index of the first failure, errno of that failure).
 int chalk_exec_direct(const chalk_spawn_attr *attr, int *failed);

@@ -21,14 +21,6 @@ struct ELFImage: Sendable {
         i >= cut ? tail[i - cut] : (patches[i] ?? base[i])
     }
 
-    /// Little-endian unsigned integer of `width` bytes at `offset`, or nil past the end.
-    func uint(at offset: Int, width: Int) -> UInt64? {
-        guard offset >= 0, width <= count, offset <= count - width else { return nil }
-        var v: UInt64 = 0
-        for k in stride(from: width - 1, through: 0, by: -1) { v = v << 8 | UInt64(byte(offset + k)) }
-        return v
-    }
-
     /// The bytes of `range` (which must lie inside the image).
     func bytes(_ range: Range<Int>) -> [UInt8] {
         precondition(range.lowerBound >= 0 && range.upperBound <= count)

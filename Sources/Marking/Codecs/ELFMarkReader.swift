@@ -7,10 +7,18 @@ protocol ELFByteSource {
     /// The file's length.
     var count: Int { get }
     func byte(_ i: Int) -> UInt8
-    /// Little-endian unsigned integer of `width` bytes at `offset`, or nil past the end.
-    func uint(at offset: Int, width: Int) -> UInt64?
     /// The bytes of `range` (which must lie inside the file).
     func bytes(_ range: Range<Int>) -> [UInt8]
+}
+
+extension ELFByteSource {
+    /// Little-endian unsigned integer of `width` bytes at `offset`, or nil past the end.
+    func uint(at offset: Int, width: Int) -> UInt64? {
+        guard offset >= 0, width <= count, offset <= count - width else { return nil }
+        var v: UInt64 = 0
+        for k in stride(from: width - 1, through: 0, by: -1) { v = v << 8 | UInt64(byte(offset + k)) }
+        return v
+    }
 }
 
 extension ELFImage: ELFByteSource {}
@@ -75,13 +83,6 @@ final class ELFFilePages: ELFByteSource {
         let p = page(i >> Self.pageShift)
         let k = i & (Self.pageSize - 1)
         return k < p.count ? p[k] : 0
-    }
-
-    func uint(at offset: Int, width: Int) -> UInt64? {
-        guard offset >= 0, width <= count, offset <= count - width else { return nil }
-        var v: UInt64 = 0
-        for k in stride(from: width - 1, through: 0, by: -1) { v = v << 8 | UInt64(byte(offset + k)) }
-        return v
     }
 
     func bytes(_ range: Range<Int>) -> [UInt8] {
