@@ -144,14 +144,7 @@ struct PostgresIngestPlan: Sendable {
                 ON CONFLICT (metadata_id) DO UPDATE SET
                   first_seen = LEAST(builds.first_seen, excluded.first_seen),
                   last_seen = GREATEST(builds.last_seen, excluded.last_seen),
-                  chalk_id = COALESCE(builds.chalk_id, excluded.chalk_id),
-                  artifact_type = COALESCE(builds.artifact_type, excluded.artifact_type),
-                  repo = COALESCE(builds.repo, excluded.repo),
-                  commit_id = COALESCE(builds.commit_id, excluded.commit_id),
-                  branch = COALESCE(builds.branch, excluded.branch),
-                  mark = CASE WHEN builds.chalk IS NULL AND excluded.chalk IS NOT NULL THEN excluded.mark ELSE builds.mark END,
-                  chalk_received = CASE WHEN builds.chalk IS NULL THEN excluded.chalk_received ELSE builds.chalk_received END,
-                  chalk = COALESCE(builds.chalk, excluded.chalk)
+                  \(BuildMergeSQL.fillInColumns)
                 """, binds: binds), logger: logger)
         }
     }

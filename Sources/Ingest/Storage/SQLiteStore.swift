@@ -115,14 +115,7 @@ public final class SQLiteStore: ReportStore {
             ON CONFLICT (metadata_id) DO UPDATE SET
               first_seen = MIN(builds.first_seen, excluded.first_seen),
               last_seen = MAX(builds.last_seen, excluded.last_seen),
-              chalk_id = COALESCE(builds.chalk_id, excluded.chalk_id),
-              artifact_type = COALESCE(builds.artifact_type, excluded.artifact_type),
-              repo = COALESCE(builds.repo, excluded.repo),
-              commit_id = COALESCE(builds.commit_id, excluded.commit_id),
-              branch = COALESCE(builds.branch, excluded.branch),
-              mark = CASE WHEN builds.chalk IS NULL AND excluded.chalk IS NOT NULL THEN excluded.mark ELSE builds.mark END,
-              chalk_received = CASE WHEN builds.chalk IS NULL THEN excluded.chalk_received ELSE builds.chalk_received END,
-              chalk = COALESCE(builds.chalk, excluded.chalk)
+              \(BuildMergeSQL.fillInColumns)
             """)
         let link = try db.cachedStatement(sql:
             "INSERT INTO report_builds (metadata_id, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
