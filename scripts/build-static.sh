@@ -24,6 +24,15 @@ if ! CHALK_STATIC_CURL="$CURL_PREFIX" swift build -c release --product chalk --s
   exit 1
 fi
 rm -f "$LOG"
+# exec's workload starts at the ELF entry point, before glibc's start-up (Package.swift,
+# CExecLaunch): the binary must start there, be non-PIE (the launcher's data is not relocated
+# yet), and the launcher must reach no libc code.
+BIN=.build-static/release/chalk
+readelf -h "$BIN" | grep -q "Type:.*EXEC" || { echo "$BIN: not a non-PIE executable" >&2; exit 1; }
+entry=$(readelf -h "$BIN" | awk '/Entry point/ { print $4 }')
+[ "$((entry))" = "$((0x$(nm "$BIN" | awk '$3 == "chalk_entry" { print $1 }')))" ] \
+  || { echo "$BIN: entry point $entry is not chalk_entry" >&2; exit 1; }
+python3 scripts/check-entry-launcher.py "$BIN"
 mkdir -p dist
 strip -o dist/chalk.tmp .build-static/release/chalk
 mv dist/chalk.tmp dist/chalk

@@ -1,5 +1,9 @@
 #include "CChalkSys.h"
-#include <string.h>
+#include "raw_syscall.h"
+
+// Safe before libc (raw_syscall.h): the static chalk's ELF entry launcher scans its command
+// line before glibc has started.
+#pragma clang attribute push(__attribute__((no_stack_protector, no_builtin)), apply_to = function)
 
 // The one list of flags that take a value in `chalk [GLOBAL FLAGS] exec [OPTIONS] PROGRAM`.
 // Both the C pre-main launcher (CExecLaunch) and the Swift parser (ExecArguments) read these,
@@ -17,7 +21,7 @@ const char *const *chalk_exec_value_flag_list(void) { return chalk_exec_value_fl
 
 static int in_list(const char *const *list, const char *s, size_t n) {
     for (; *list; list++) {
-        if (strlen(*list) == n && strncmp(*list, s, n) == 0) return 1;
+        if (chalk_streqn(s, n, *list)) return 1;
     }
     return 0;
 }
@@ -27,36 +31,37 @@ int chalk_flag_takes_value(const char *flag, size_t len) {
 }
 
 int chalk_scan_exec_cmdline(int argc, char *const *argv, chalk_exec_cmdline *out) {
-    memset(out, 0, sizeof *out);
+    out->command_name = 0;
+    out->subreaper = 0;
     out->command_index = -1;
     if (argc < 1 || !argv[0]) return -1;
-    const char *base = strrchr(argv[0], '/');
+    const char *base = chalk_strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
-    if (strcmp(base, "docker") == 0) return -1;  // chalk installed as `docker`: a docker command line
+    if (chalk_streq(base, "docker")) return -1;  // chalk installed as `docker`: a docker command line
 
     // Global flags before the command word (as ExecFastPath.execArguments walks them).
     int i = 1;
     while (i < argc) {
         const char *a = argv[i];
-        if (strcmp(a, "exec") == 0) break;
+        if (chalk_streq(a, "exec")) break;
         if (a[0] != '-') return -1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "--version")) return -1;
-        if (in_list(chalk_global_value_flags, a, strlen(a)) && i + 1 < argc) i++;
+        if (chalk_streq(a, "--help") || chalk_streq(a, "-h") || chalk_streq(a, "--version")) return -1;
+        if (in_list(chalk_global_value_flags, a, chalk_strlen(a)) && i + 1 < argc) i++;
         i++;
     }
     if (i >= argc) return -1;
     i++;  // past `exec`
-    if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) return -1;
+    if (i < argc && (chalk_streq(argv[i], "--help") || chalk_streq(argv[i], "-h"))) return -1;
 
     // Exec options, as ExecArguments.parse reads them: stop at `--` or at the first non-option.
     while (i < argc) {
         const char *w = argv[i];
-        if (!strcmp(w, "--")) { i++; break; }
-        if (w[0] != '-' || !strcmp(w, "-")) break;
-        size_t flag_len = strlen(w);
+        if (chalk_streq(w, "--")) { i++; break; }
+        if (w[0] != '-' || chalk_streq(w, "-")) break;
+        size_t flag_len = chalk_strlen(w);
         const char *inline_value = NULL;
         if (w[1] == '-') {
-            const char *eq = strchr(w, '=');
+            const char *eq = chalk_strchr(w, '=');
             if (eq) { flag_len = (size_t)(eq - w); inline_value = eq + 1; }
         }
         const char *value = inline_value;
@@ -64,10 +69,12 @@ int chalk_scan_exec_cmdline(int argc, char *const *argv, chalk_exec_cmdline *out
             if (i + 1 >= argc) { i++; continue; }  // a flag without its value: ignored
             value = argv[++i];
         }
-        if (flag_len == 19 && !strncmp(w, "--exec-command-name", 19)) out->command_name = value;
-        if (flag_len == 11 && !strncmp(w, "--subreaper", 11)) out->subreaper = 1;
+        if (chalk_streqn(w, flag_len, "--exec-command-name")) out->command_name = value;
+        if (chalk_streqn(w, flag_len, "--subreaper")) out->subreaper = 1;
         i++;
     }
     out->command_index = i;
     return 0;
 }
+
+#pragma clang attribute pop

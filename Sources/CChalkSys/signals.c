@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CChalkSys.h"
+#include "raw_syscall.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -16,19 +17,30 @@
 static uint64_t inherited_mask;
 static uint64_t inherited_ignored;
 
+// The capture and blocking below are safe before libc (raw_syscall.h): the static chalk's ELF
+// entry launcher calls them before glibc's start-up.
+#pragma clang attribute push(__attribute__((no_stack_protector, no_builtin)), apply_to = function)
+
 uint64_t chalk_current_ignored(void) {
     uint64_t bits = 0;
     for (int sig = 1; sig <= 64; sig++) {
-        struct sigaction sa;
-        // glibc rejects 32 and 33 (EINVAL); they are never inherited as SIG_IGN in practice.
-        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) bits |= (uint64_t)1 << (sig - 1);
+        // 32 and 33 belong to glibc (its sigaction refuses them); never reported as inherited.
+        if (sig == 32 || sig == 33) continue;
+        chalk_ksigaction sa;
+        if (chalk_sys4(SYS_rt_sigaction, sig, 0, (long)&sa, CHALK_KSIGSET_SIZE) == 0 && sa.handler == (void *)SIG_IGN)
+            bits |= (uint64_t)1 << (sig - 1);
     }
     return bits;
 }
 
-// Runs before main() and before any Swift code: this is the state the workload must get back.
-// Constructor priority 101 is the earliest available to programs.
+// The state the workload must get back, captured before any Swift code runs. The mask and the
+// parent are taken by whichever comes first: the pre-main launcher or the constructor below
+// (101, the earliest priority available to programs). The ignored dispositions are read by that
+// constructor only: 62 rt_sigaction calls are left out of the launcher's path, and until then
+// nothing has changed a disposition but the launcher's SIGCHLD, which chalk_default_sigchld
+// records.
 static pid_t initial_ppid;
+static uint64_t sigchld_was_ignored;
 
 pid_t chalk_initial_ppid(void) { return initial_ppid; }
 
@@ -36,23 +48,40 @@ void chalk_capture_inherited_signals_once(void) {
     static int captured;
     if (captured) return;
     captured = 1;
-    initial_ppid = getppid();
+    initial_ppid = (pid_t)chalk_sys0(SYS_getppid);
     uint64_t old = 0;
-    if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &old, KSIGSET_SIZE) == 0) inherited_mask = old;
-    inherited_ignored = chalk_current_ignored();
+    if (chalk_sys4(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&old, CHALK_KSIGSET_SIZE) == 0) inherited_mask = old;
 }
 
 __attribute__((constructor(101))) static void chalk_capture_inherited_signals(void) {
     chalk_capture_inherited_signals_once();
+    inherited_ignored = chalk_current_ignored();
 }
 
 uint64_t chalk_inherited_sigmask(void) { return inherited_mask; }
-uint64_t chalk_inherited_ignored(void) { return inherited_ignored; }
+int chalk_sigchld_was_ignored(void) { return sigchld_was_ignored != 0; }
+uint64_t chalk_inherited_ignored(void) { return inherited_ignored | sigchld_was_ignored; }
 
 int chalk_block_all_signals(void) {
     uint64_t all = ~(uint64_t)0;
-    return (int)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, KSIGSET_SIZE);
+    long r = chalk_sys4(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, 0, CHALK_KSIGSET_SIZE);
+    return r < 0 ? -1 : 0;
 }
+
+/// SIGCHLD back to SIG_DFL (an inherited SIG_IGN would let the kernel reap the workload's status
+/// away); the workload gets the inherited disposition back. Safe before libc.
+void chalk_default_sigchld(void) {
+    chalk_ksigaction sa, old;
+    sa.handler = (void *)SIG_DFL;
+    sa.flags = 0;
+    sa.restorer = 0;
+    sa.mask = 0;
+    old.handler = (void *)SIG_DFL;
+    chalk_sys4(SYS_rt_sigaction, SIGCHLD, (long)&sa, (long)&old, CHALK_KSIGSET_SIZE);
+    if (old.handler == (void *)SIG_IGN) sigchld_was_ignored = (uint64_t)1 << (SIGCHLD - 1);
+}
+
+#pragma clang attribute pop
 
 int chalk_signalfd_open(void) {
     uint64_t all = ~(uint64_t)0;

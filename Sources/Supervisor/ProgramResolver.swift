@@ -18,6 +18,11 @@ public enum ProgramResolver {
     /// shared with the pre-main launcher so both always pick the same files.
     public static func resolve(_ program: String, path: String?, selfExe: String?) -> Result<[String], LaunchError> {
         var found = chalk_candidates()
+        let arenaSize = 16 * 1024
+        let arena = UnsafeMutablePointer<CChar>.allocate(capacity: arenaSize)
+        defer { arena.deallocate() }
+        found.arena = arena
+        found.arena_size = arenaSize
         var err: Int32 = 0
         let rc = withOptionalCString(path) { p in
             withOptionalCString(selfExe) { s in chalk_resolve_program(program, p, s, &found, &err) }

@@ -51,7 +51,7 @@ public enum WorkloadSpawner {
                 withOptionalCString(spec.cwd) { cwd in
                     var attr = chalk_spawn_attr(
                         paths: UnsafeRawPointer(paths).assumingMemoryBound(to: UnsafePointer<CChar>?.self), path_count: Int32(spec.candidates.count),
-                        argv: argv, envp: nil, cwd: cwd, new_process_group: 1, tty_fd: ttyFD)
+                        argv: argv, envp: nil, cwd: cwd, new_process_group: 1, tty_fd: ttyFD, pristine_dispositions: 0)
                     return chalk_spawn(&attr, &pid, &err, &failed)
                 }
             }
@@ -77,7 +77,7 @@ public enum WorkloadSpawner {
             withCStrings(spec.argv) { argv in
                 var attr = chalk_spawn_attr(
                     paths: UnsafeRawPointer(paths).assumingMemoryBound(to: UnsafePointer<CChar>?.self), path_count: Int32(spec.candidates.count),
-                    argv: argv, envp: nil, cwd: nil, new_process_group: 0, tty_fd: -1)
+                    argv: argv, envp: nil, cwd: nil, new_process_group: 0, tty_fd: -1, pristine_dispositions: 0)
                 return chalk_exec_direct(&attr, &failed)
             }
         }

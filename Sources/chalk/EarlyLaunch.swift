@@ -24,7 +24,7 @@ enum EarlyLaunch {
             checkAgreement(r, argv: argv)
             let index = Int(r.path_index)
             let path = index < Int(r.path_count) ? r.paths[index].map { String(cString: $0) } ?? program : program
-            Log.trace("exec: \(path) (pid \(r.pid)) was started before main by the pre-main launcher")
+            Log.trace("exec: \(path) (pid \(r.pid)) was started before main by the pre-main launcher (\(launcherName(r.launcher)))")
             return Workload(adoptingPID: r.pid, path: path, terminalFD: r.tty_fd >= 0 ? r.tty_fd : nil,
                             controllingTerminal: r.controlling_tty >= 0 ? r.controlling_tty : nil)
         case Int32(CHALK_EARLY_EXEC_FAILED):
@@ -33,6 +33,14 @@ enum EarlyLaunch {
             _exit(e.exitCode)
         default:
             return nil
+        }
+    }
+
+    private static func launcherName(_ launcher: Int32) -> String {
+        switch launcher {
+        case Int32(CHALK_LAUNCHER_ENTRY): return "at the ELF entry point, before libc started"
+        case Int32(CHALK_LAUNCHER_PREINIT): return "from .preinit_array"
+        default: return "from a constructor"
         }
     }
 

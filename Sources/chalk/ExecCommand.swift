@@ -123,7 +123,10 @@ struct ExecCommand: ParsableCommand {
         if !started { Log.trace("exec: reporter thread not started; running without reports") }
 
         let status = SignalLoop.run(workload, options: live, hooks: SignalLoopHooks(
-            workloadExited: { s in reporter.workloadExited(exitCode: live.current.finalExitCode(s)) },
+            workloadExited: { s in
+                BackgroundThread.restorePriority()
+                reporter.workloadExited(exitCode: live.current.finalExitCode(s))
+            },
             reporterFinished: { !started || reporter.finished },
             reportDeadlineMillis: { reporter.deadlineMillis }))
         // _exit: no atexit handlers, nothing to flush (chalk never buffers stdout), and the

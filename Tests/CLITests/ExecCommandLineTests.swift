@@ -150,17 +150,20 @@ import Glibc
     func launcherAndParserAgree(args: [String]) throws {
         let home = try TestSupport.makeTempDir("exec-launch")
         defer { TestSupport.removeTree(home) }
-        // The development build launches from a constructor, the static one from .preinit_array.
+        // The development build launches from a constructor, the static one from its ELF entry point.
         for chalk in Self.binaries {
             let r = try TestSupport.run(chalk, args, environment: ExecTest.environment(home: home), timeout: 60)
             #expect(r.status == 0, "\(chalk) \(args): \(r.stderr)")
             #expect(r.stderr.contains("was started before main by the pre-main launcher"), "\(chalk) \(args): \(r.stderr)")
+            // The static binary starts it at its ELF entry point, before glibc's start-up.
+            let hook = chalk == TestSupport.staticChalkBinary ? "at the ELF entry point, before libc started" : "from a constructor"
+            #expect(r.stderr.contains(hook), "\(chalk) \(args): \(r.stderr)")
             #expect(!r.stderr.contains("internal:"), "\(chalk) \(args): \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
     }
 
-    static var binaries: [String] { [ExecTest.chalk] + (TestSupport.staticChalkBinary.map { [$0] } ?? []) }
+    static var binaries: [String] { ExecTest.binaries }
 
     /// The workload started before main gets chalk's whole environment, argv and stdio.
     @Test func launchedWorkloadGetsTheEnvironmentAndArguments() throws {

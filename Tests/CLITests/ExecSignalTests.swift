@@ -9,35 +9,45 @@ import Glibc
 @Suite(.enabled(if: SignalStateHelper.path != nil, "needs a C compiler for the signal-state helper"))
 struct ExecSignalTests {
     /// Starts `chalk exec ARGS` with a clean signal state plus helper `options`.
-    func start(_ args: [String], options: [String] = [], home: URL, extra: [String: String] = [:]) throws -> LiveProcess {
-        let (exe, argv) = SignalStateHelper.wrap([ExecTest.chalk, "exec"] + args, options: options)
+    func start(_ args: [String], options: [String] = [], home: URL, extra: [String: String] = [:],
+               chalk: String = ExecTest.chalk) throws -> LiveProcess {
+        let (exe, argv) = SignalStateHelper.wrap([chalk, "exec"] + args, options: options)
         return try LiveProcess(exe, argv, environment: ExecTest.environment(home: home, extra: extra))
     }
 
-    @Test func inheritedMaskAndIgnoredSignalsAreRestoredAndChalkThreadsBlockEverything() throws {
+    @Test(arguments: ExecTest.binaries)
+    func inheritedMaskAndIgnoredSignalsAreRestoredAndChalkThreadsBlockEverything(chalk: String) throws {
         let home = try TestSupport.makeTempDir("exec-sig")
         defer { TestSupport.removeTree(home) }
-        // chalk starts with SIGUSR1 and SIGHUP blocked and SIGUSR2 and SIGXFSZ ignored; SIGPIPE is
+        // chalk starts with SIGUSR1 and SIGHUP blocked and SIGUSR2, SIGXFSZ and SIGCHLD ignored; SIGPIPE is
         // default (so anything the Swift runtime ignores would show up as a difference).
         // The workload is `cat` itself (a shell would reset its own mask at start-up).
         let p = try start(["/bin/cat", "/proc/self/status"],
-                          options: ["--block", "\(SIGUSR1)", "--block", "\(SIGHUP)", "--ignore", "\(SIGUSR2)", "--ignore", "\(SIGXFSZ)"],
-                          home: home)
+                          options: ["--block", "\(SIGUSR1)", "--block", "\(SIGHUP)", "--ignore", "\(SIGUSR2)", "--ignore", "\(SIGXFSZ)",
+                                    "--ignore", "\(SIGCHLD)"],
+                          home: home, chalk: chalk)
         #expect(p.finish() == 0)
         let out = p.stdout
         let expectedBlocked = (UInt64(1) << (SIGUSR1 - 1)) | (UInt64(1) << (SIGHUP - 1))
-        let expectedIgnored = (UInt64(1) << (SIGUSR2 - 1)) | (UInt64(1) << (SIGXFSZ - 1))
+        // SIGCHLD too: chalk sets it to SIG_DFL for itself, and the workload gets SIG_IGN back.
+        let expectedIgnored = (UInt64(1) << (SIGUSR2 - 1)) | (UInt64(1) << (SIGXFSZ - 1)) | (UInt64(1) << (SIGCHLD - 1))
         #expect(ExecTest.field("SigBlk", in: out).flatMap { UInt64($0, radix: 16) } == expectedBlocked, "\(out)")
         #expect(ExecTest.field("SigIgn", in: out).flatMap { UInt64($0, radix: 16) } == expectedIgnored, "\(out)")
         // chalk's own threads, seen from its workload while both run.
         // Wait (up to 5 s) until the reporter thread exists, then list every thread's mask.
+        // Waits (up to 5 s) for the reporter thread to exist and to have set its priority (it does
+        // so first thing; a failure shows as the nice value it kept).
         let script = #"""
             n=0; while [ $(ls /proc/$PPID/task | wc -l) -lt 2 ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.01; done
+            n=0; while [ $n -lt 500 ]; do
+              ok=1; for t in /proc/$PPID/task/*; do [ "${t##*/}" = "$PPID" ] && continue; s=$(cat $t/stat); s=${s##*) }; set -- $s; [ "${17}" = 10 ] || ok=0; done
+              [ $ok = 1 ] && break; n=$((n+1)); sleep 0.01
+            done
             for t in /proc/$PPID/task/*; do echo "chalk-thread $(grep '^SigBlk' $t/status)"; done
             echo "chalk-children=$(cat /proc/$PPID/task/*/children | tr -s ' ' | sed 's/ $//')"
             echo "workload=$$"
             """#
-        let q = try start(["/bin/sh", "-c", script], home: home)
+        let q = try start(["/bin/sh", "-c", script], home: home, chalk: chalk)
         #expect(q.finish() == 0)
         let threads = q.stdout.split(separator: "\n").filter { $0.hasPrefix("chalk-thread") }
         #expect(threads.count >= 2, "the signal loop and the reporter thread: \(q.stdout)")
@@ -50,7 +60,44 @@ struct ExecSignalTests {
         }
     }
 
-    @Test func terminalIsHandedToTheWorkloadsOwnProcessGroup() throws {
+    /// The reporter yields to the workload: its thread runs at nice 10 and never keeps a real-time
+    /// policy chalk was started with (`chrt`), while the signal loop keeps chalk's own.
+    @Test(arguments: ExecTest.binaries)
+    func reporterThreadRunsInTheBackground(chalk: String) throws {
+        let home = try TestSupport.makeTempDir("exec-nice")
+        defer { TestSupport.removeTree(home) }
+        // Waits (up to 5 s) for the reporter thread to exist and to have set its priority (it does
+        // so first thing; a failure shows as the nice value it kept).
+        let script = #"""
+            n=0; while [ $(ls /proc/$PPID/task | wc -l) -lt 2 ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.01; done
+            n=0; while [ $n -lt 500 ]; do
+              ok=1; for t in /proc/$PPID/task/*; do [ "${t##*/}" = "$PPID" ] && continue; s=$(cat $t/stat); s=${s##*) }; set -- $s; [ "${17}" = 10 ] || ok=0; done
+              [ $ok = 1 ] && break; n=$((n+1)); sleep 0.01
+            done
+            for t in /proc/$PPID/task/*; do
+              s=$(cat $t/stat); s=${s##*) }; set -- $s
+              if [ "${t##*/}" = "$PPID" ]; then echo "main nice=${17} policy=${39}"; else echo "other nice=${17} policy=${39}"; fi
+            done
+            """#
+        var prefixes: [[String]] = [[]]
+        if let chrt = TestSupport.which("chrt"), (try? TestSupport.run(chrt, ["-f", "10", "/bin/true"], timeout: 10).status) == 0 {
+            prefixes.append([chrt, "-f", "10"])
+        }
+        for prefix in prefixes {
+            let cmd = prefix + [chalk, "exec", "/bin/sh", "-c", script]
+            let r = try TestSupport.run(cmd[0], Array(cmd.dropFirst()), environment: ExecTest.environment(home: home), timeout: 60)
+            #expect(r.status == 0, "\(cmd): \(r.stderr)")
+            let lines = r.stdout.split(separator: "\n")
+            let others = lines.filter { $0.hasPrefix("other") }
+            #expect(!others.isEmpty, "the reporter thread: \(r.stdout)")
+            for o in others { #expect(o == "other nice=10 policy=0", "\(cmd): \(r.stdout)") }
+            // The signal loop keeps chalk's own priority: SCHED_FIFO (1) under chrt.
+            #expect(lines.contains(prefix.isEmpty ? "main nice=0 policy=0" : "main nice=0 policy=1"), "\(cmd): \(r.stdout)")
+        }
+    }
+
+    @Test(arguments: ExecTest.binaries)
+    func terminalIsHandedToTheWorkloadsOwnProcessGroup(chalk: String) throws {
         let py = try #require(ExecTest.python3)
         let home = try TestSupport.makeTempDir("exec-tty")
         defer { TestSupport.removeTree(home) }
@@ -74,7 +121,7 @@ struct ExecSignalTests {
             print(out.decode().strip())
             print("status=%d" % os.waitstatus_to_exitcode(st))
             """
-        let (exe, argv) = SignalStateHelper.wrap([py, "-c", script, ExecTest.chalk, workload])
+        let (exe, argv) = SignalStateHelper.wrap([py, "-c", script, chalk, workload])
         let p = try LiveProcess(exe, argv, environment: ExecTest.environment(home: home))
         #expect(p.finish() == 0)
         let out = p.stdout
@@ -206,7 +253,8 @@ struct ExecSignalTests {
         #expect(quiet.stderr.isEmpty, "silent by default: \(quiet.stderr)")
     }
 
-    @Test func subreaperEPERMUnderLambdaDegradesQuietly() throws {
+    @Test(arguments: ExecTest.binaries)
+    func subreaperEPERMUnderLambdaDegradesQuietly(chalk: String) throws {
         let home = try TestSupport.makeTempDir("exec-lambda")
         defer { TestSupport.removeTree(home) }
         let lambda = [
@@ -216,34 +264,35 @@ struct ExecSignalTests {
             "CHALK_SUBREAPER": "1",
         ]
         let p = try start(["--subreaper", "/bin/sh", "-c", "echo handler-ran; exit 7"], options: ["--deny-subreaper"],
-                          home: home, extra: lambda)
+                          home: home, extra: lambda, chalk: chalk)
         #expect(p.finish() == 7)
         #expect(p.stdout == "handler-ran\n")
         #expect(p.stderr.isEmpty, "EPERM must be quiet at the default level: \(p.stderr)")
         // The filter really refused it: at trace level chalk says so.
         let t = try start(["--log-level", "trace", "--subreaper", "/bin/true"], options: ["--deny-subreaper"],
-                          home: home, extra: lambda)
+                          home: home, extra: lambda, chalk: chalk)
         #expect(t.finish() == 0)
         #expect(t.stderr.contains("could not become a child subreaper: Operation not permitted"), "\(t.stderr)")
     }
 
-    @Test func failsOpenByExecingTheWorkloadWhenItCannotFork() throws {
+    @Test(arguments: ExecTest.binaries)
+    func failsOpenByExecingTheWorkloadWhenItCannotFork(chalk: String) throws {
         let home = try TestSupport.makeTempDir("exec-failopen")
         defer { TestSupport.removeTree(home) }
         // `echo` and `exit` are shell builtins: the workload itself needs no fork.
-        let p = try start(["/bin/sh", "-c", "echo \"pid=$$\"; exit 12"], options: ["--deny-fork"], home: home)
+        let p = try start(["/bin/sh", "-c", "echo \"pid=$$\"; exit 12"], options: ["--deny-fork"], home: home, chalk: chalk)
         #expect(p.finish() == 12)
         #expect(p.stdout == "pid=\(p.pid)\n", "the workload replaced chalk (same PID): \(p.stdout)")
         #expect(p.stderr.isEmpty, "\(p.stderr)")
         // A program that can't run is still reported the usual way.
-        let q = try start(["/nonexistent/prog"], options: ["--deny-fork"], home: home)
+        let q = try start(["/nonexistent/prog"], options: ["--deny-fork"], home: home, chalk: chalk)
         #expect(q.finish() == 127)
     }
 
     /// The workload starts before chalk's main (pre-main launcher), so the parent can die before
     /// chalk asks for the signal: chalk compares with the parent it started with. Both the
     /// development and the static binary (they launch from different hooks).
-    @Test(arguments: [ExecTest.chalk] + (TestSupport.staticChalkBinary.map { [$0] } ?? []))
+    @Test(arguments: ExecTest.binaries)
     func parentDeathSignalArrivesWhenChalksParentDies(chalk: String) throws {
         let home = try TestSupport.makeTempDir("exec-pdeath")
         defer { TestSupport.removeTree(home) }

@@ -103,6 +103,10 @@ enum ExecTest {
 
     static var chalk: String { TestSupport.chalkBinary }
 
+    /// The development build and, when CHALK_STATIC_BIN names it, the static one: they start the
+    /// workload from different places (a constructor; the ELF entry point, before libc).
+    static var binaries: [String] { [chalk] + (TestSupport.staticChalkBinary.map { [$0] } ?? []) }
+
     /// An environment with a private HOME (so reports land in a scratch chalk.log).
     static func environment(home: URL, extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment

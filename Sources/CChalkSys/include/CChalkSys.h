@@ -8,20 +8,37 @@
 
 // ---- prctl ---------------------------------------------------------------------------------
 int chalk_set_child_subreaper(int on);
+/// chalk_set_child_subreaper without errno: safe before libc.
+int chalk_set_child_subreaper_early(int on);
 int chalk_get_child_subreaper(int *out);
 int chalk_set_pdeathsig(int sig);
+/// Makes the calling thread a background thread: a real-time policy (chalk started under chrt)
+/// becomes SCHED_OTHER, and its nice value is raised to nice_value (never lowered). The reporter
+/// does this so its work yields to the workload. *tid_out and *old_nice_out get the thread's id
+/// and former nice value. Returns 0 or -1/errno.
+int chalk_make_thread_background(int nice_value, int *tid_out, int *old_nice_out);
+/// Gives thread `tid` of this process the nice value back (lowering it needs CAP_SYS_NICE, so
+/// this fails with EPERM for unprivileged users). Returns 0 or -1/errno.
+int chalk_restore_thread_nice(int tid, int nice_value);
 
 // ---- signals ---------------------------------------------------------------------------------
 /// The signal mask chalk was started with, as the kernel's 64-bit set (bit N-1 = signal N).
 /// Captured by a constructor before main() and before the Swift runtime can change anything.
 uint64_t chalk_inherited_sigmask(void);
-/// The signals chalk inherited as SIG_IGN (bit N-1 = signal N), captured with the mask.
+/// The signals chalk inherited as SIG_IGN (bit N-1 = signal N), captured by a constructor before
+/// the Swift runtime's (not yet known to the pre-main launcher: see pristine_dispositions).
 uint64_t chalk_inherited_ignored(void);
 /// The signals whose disposition is SIG_IGN now (bit N-1 = signal N).
 uint64_t chalk_current_ignored(void);
 /// Blocks every signal in the calling thread with the raw syscall, including the two real-time
-/// signals glibc reserves for itself (32, 33) and refuses to block. Returns 0 or -1/errno.
+/// signals glibc reserves for itself (32, 33) and refuses to block. Returns 0 or -1. Safe before
+/// libc, as are the capture and the two getters above.
 int chalk_block_all_signals(void);
+/// SIGCHLD to SIG_DFL with the raw syscall (safe before libc); an inherited SIG_IGN is recorded
+/// in chalk_inherited_ignored.
+void chalk_default_sigchld(void);
+/// 1 when chalk_default_sigchld found SIGCHLD ignored (safe before libc).
+int chalk_sigchld_was_ignored(void);
 /// A signalfd for every signal (close-on-exec, non-blocking), or -1. Reading signals from it
 /// keeps them blocked all the time, unlike sigtimedwait, which unblocks the waited-for set
 /// while it sleeps (so /proc shows the loop's thread with an empty SigBlk).
@@ -49,6 +66,10 @@ typedef struct {
     int new_process_group;
     /// >= 0: make the child's group the foreground group of this terminal.
     int tty_fd;
+    /// 1 when no disposition has changed since chalk started but SIGCHLD (chalk_default_sigchld):
+    /// the pre-main launcher's case. The child then restores SIGCHLD only, instead of checking
+    /// all 62 dispositions (and needs no captured set, which the launcher runs before).
+    int pristine_dispositions;
 } chalk_spawn_attr;
 
 /// Result codes of chalk_spawn.
@@ -112,10 +133,14 @@ int chalk_scan_exec_cmdline(int argc, char *const *argv, chalk_exec_cmdline *out
 
 // ---- finding PROGRAM --------------------------------------------------------------------------
 #define CHALK_MAX_CANDIDATES 64
-/// Files to try with execve, in order (malloc'ed; chalk_candidates_free releases them).
+/// Files to try with execve, in order. The caller provides the storage for the paths (`arena`,
+/// `arena_size`: 16 KiB is plenty); chalk_candidates_free empties the list.
 typedef struct {
     char *paths[CHALK_MAX_CANDIDATES];
     int count;
+    char *arena;
+    size_t arena_size;
+    size_t used;
 } chalk_candidates;
 
 enum {
@@ -132,7 +157,8 @@ enum {
 /// PROGRAM to candidates (spec/exec.md §1.4, §10.6): a name with a `/` as written; a bare name
 /// in each PATH directory (empty entry = working directory; default PATH when NULL), every
 /// regular file with an applicable execute bit, skipping chalk's own directory when PROGRAM is
-/// chalk's own file name (self_exe, may be NULL).
+/// chalk's own file name (self_exe, may be NULL). Safe before libc. A path that doesn't fit the
+/// arena fails with ENAMETOOLONG.
 int chalk_resolve_program(const char *program, const char *path, const char *self_exe, chalk_candidates *out,
                           int *err);
 void chalk_candidates_free(chalk_candidates *c);

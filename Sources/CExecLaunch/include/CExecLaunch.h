@@ -21,8 +21,20 @@ enum {
     CHALK_EARLY_SETUP_FAILED = 3,
 };
 
+/// Which launcher started the workload.
+enum {
+    /// The static chalk's ELF entry point, before glibc's start-up.
+    CHALK_LAUNCHER_ENTRY = 1,
+    /// `.preinit_array` of a static chalk linked without the entry point.
+    CHALK_LAUNCHER_PREINIT = 2,
+    /// A constructor (dynamic development builds).
+    CHALK_LAUNCHER_CONSTRUCTOR = 3,
+};
+
 typedef struct {
     int state;
+    /// CHALK_LAUNCHER_*, when state is not CHALK_EARLY_NONE.
+    int launcher;
     pid_t pid;
     int err;
     /// Which candidate ran (STARTED) or failed first (EXEC_FAILED).
