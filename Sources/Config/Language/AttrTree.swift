@@ -7,7 +7,7 @@ struct Origin: Equatable {
 }
 
 /// One attribute (field) in the tree.
-struct Attribute {
+struct Attribute: Equatable {
     var value: CValue
     var locked: Bool
     var origin: Origin
@@ -47,6 +47,22 @@ final class SectionNode {
         self.name = name
         self.origin = origin
         self.tree = tree
+    }
+
+    /// Gives a section that has no fields or children yet those of a snapshot (BaseSnapshot),
+    /// each list in the order the names were first set or opened.
+    func restore(fields: [(String, Attribute)], children: [SectionNode]) {
+        entries.reserveCapacity(fields.count + children.count)
+        fieldOrder.reserveCapacity(fields.count)
+        for (n, a) in fields {
+            entries[n, default: Entry()].field = a
+            fieldOrder.append(n)
+        }
+        guard !children.isEmpty else { return }
+        // A snapshot's children have distinct names (it was made from a tree).
+        for c in children { entries[c.name, default: Entry()].child = c }
+        childOrder = children.map(\.name)
+        childNodes = children
     }
 
     func field(_ n: String) -> Attribute? { entries[n]?.field }

@@ -56,6 +56,7 @@ extension Interpreter {
         case "high": return .int(Int64.max)
         case "low": return .int(Int64.min)
         case "in_container":
+            if let forced = context.inContainer { return .bool(forced) }
             let info = FileIO.readText("/proc/self/mountinfo") ?? ""
             return .bool(info.contains("/docker/containers/"))
         case "using_tty":

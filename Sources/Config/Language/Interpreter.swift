@@ -13,6 +13,8 @@ struct RunContext {
     var startDirectory: String
     /// True while `chalk load` validates a candidate: no subscriptions or logs leak out.
     var trial = false
+    /// What `in_container()` answers instead of looking (BaseSnapshot computes both variants).
+    var inContainer: Bool? = nil
 }
 
 /// A user function defined with `func`.
@@ -52,6 +54,9 @@ final class Interpreter {
     let names = NameTable()
     /// In a trial load (`chalk load`), subscriptions that would fail at run time.
     var subscriptionProblems: [ConfigError] = []
+    /// When set, the builtins called so far (BaseSnapshot checks the static base config calls
+    /// none that depend on the run).
+    var calledBuiltins: Set<String>?
 
     /// Bounds that keep a config from hanging chalk.
     static let maxLoopIterations: UInt64 = 1_000_000

@@ -1,0 +1,89 @@
+/// The built-in base config precomputed: the attribute tree and globals that running
+/// `BaseConfig.staticParts` produces, kept as compact data (GeneratedBaseSnapshot.swift) so that a
+/// run rebuilds them without lexing, parsing or evaluating ~3,000 lines of con4m (the largest
+/// part of chalk's start-up). The run-dependent sources (`BaseConfig.contextSources`) still run.
+///
+/// The static sources call one run-dependent builtin, `in_container()`; the snapshot holds the
+/// tree for `true` and `patches`, the attributes that differ when it is `false`.
+///
+/// The data carries a fingerprint of the sources it was made from; when they no longer match
+/// (the base config was edited without regenerating), the sources are run instead, so a stale
+/// snapshot costs time, never behaviour. BaseSnapshotTests fails in that case;
+/// `scripts/gen-base-snapshot.sh` regenerates it.
+enum BaseSnapshot {
+    /// Bumped when the encoding changes (part of the fingerprint).
+    static let formatVersion: UInt64 = 1
+
+    /// Builtins the static base config may call: none of them depends on the run
+    /// (`in_container()` is handled by the patches).
+    static let allowedBuiltins: Set<String> = ["version", "high", "low", "in_container"]
+
+    /// Fills `interp` with the base config's static part from the snapshot. False (and `interp`
+    /// untouched) when the snapshot is stale or unreadable: the caller runs the sources.
+    static func restore(into interp: Interpreter) -> Bool {
+        guard generatedFingerprint == fingerprint() else { return false }
+        var text = generatedData
+        let tree = interp.root.tree
+        let decoded: Decoded? = text.withUTF8 { buf in
+            var r = SnapshotReader(buf)
+            return r.decode(tree: tree)
+        }
+        guard let decoded else { return false }
+        interp.root.restore(fields: decoded.rootFields, children: decoded.rootChildren)
+        tree.conflicts = decoded.conflicts
+        for (n, v) in decoded.globals { interp.globals[n] = v }
+        // Asked only when there is something to patch, as the sources ask only in their `if`.
+        if !decoded.patches.isEmpty,
+           case .bool(false)? = try? interp.call("in_container", [], SourcePos(line: 0, column: 0)) {
+            for p in decoded.patches { interp.root.lookup(p.path)?.setField(p.name, p.attribute) }
+        }
+        return true
+    }
+
+    /// A hash of everything the snapshot depends on: the static sources, the version `version()`
+    /// returns and the encoding. 8 bytes per step: the sources are ~200 KB and this runs on
+    /// every start.
+    static func fingerprint() -> UInt64 {
+        var h: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ formatVersion
+        func mix(_ s: String) {
+            var s = s
+            s.withUTF8 { buf in
+                var i = 0
+                let n = buf.count
+                let raw = UnsafeRawBufferPointer(buf)
+                while i + 8 <= n {
+                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                    h ^= h >> 32
+                    i += 8
+                }
+                var tail: UInt64 = UInt64(n - i) << 56
+                var shift: UInt64 = 0
+                while i < n { tail |= UInt64(buf[i]) << shift; shift += 8; i += 1 }
+                h = (h ^ tail ^ UInt64(n)) &* 0xc4ce_b9fe_1a85_ec53
+                h ^= h >> 29
+            }
+        }
+        mix(ConfigVersion.chalkVersion)
+        for part in BaseConfig.staticParts {
+            mix(part.file)
+            for p in part.pieces { mix(p) }
+        }
+        return h
+    }
+
+    /// One attribute that differs when `in_container()` is false.
+    struct Patch {
+        var path: [String]
+        var name: String
+        var attribute: Attribute
+    }
+
+    /// What the data holds.
+    struct Decoded {
+        var rootFields: [(String, Attribute)]
+        var rootChildren: [SectionNode]
+        var conflicts: Int
+        var globals: [(String, CValue)]
+        var patches: [Patch]
+    }
+}
