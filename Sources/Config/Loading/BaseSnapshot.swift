@@ -22,15 +22,16 @@ enum BaseSnapshot {
     /// untouched) when the snapshot is stale or unreadable: the caller runs the sources.
     static func restore(into interp: Interpreter) -> Bool {
         guard generatedFingerprint == fingerprint() else { return false }
-        var text = generatedData
-        let tree = interp.root.tree
-        let decoded: Decoded? = text.withUTF8 { buf in
-            var r = SnapshotReader(buf)
-            return r.decode(tree: tree)
-        }
-        guard let decoded else { return false }
-        interp.root.restore(fields: decoded.rootFields, children: decoded.rootChildren)
-        tree.conflicts = decoded.conflicts
+        let bytes = UnsafeBufferPointer(start: generatedData.utf8Start, count: generatedData.utf8CodeUnitCount)
+        return restore(SnapshotData(bytes: bytes), into: interp)
+    }
+
+    /// Restores from `data` (its bytes must outlive the tree). Only the root's own fields and
+    /// children are made here; each section below is made when first used.
+    static func restore(_ data: SnapshotData, into interp: Interpreter) -> Bool {
+        guard let decoded = SnapshotReader.restore(data) else { return false }
+        decoded.root.decode(into: interp.root)
+        interp.root.tree.conflicts = decoded.conflicts
         for (n, v) in decoded.globals { interp.globals[n] = v }
         // Asked only when there is something to patch, as the sources ask only in their `if`.
         if !decoded.patches.isEmpty,
@@ -80,10 +81,28 @@ enum BaseSnapshot {
 
     /// What the data holds.
     struct Decoded {
-        var rootFields: [(String, Attribute)]
-        var rootChildren: [SectionNode]
+        var root: SnapshotContents
         var conflicts: Int
         var globals: [(String, CValue)]
         var patches: [Patch]
+    }
+}
+
+extension SectionNode {
+    /// Calls `body` with each child section's name, origin and fields, in order. Children still
+    /// pending in the snapshot are read from it without making their sections: the base
+    /// templates' ~10,000 keys and the keyspecs are read this way on every run.
+    func forEachChildFields<E: Error>(_ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
+        if let p = untouchedSnapshot {
+            try p.forEachChild(body)
+            return
+        }
+        for c in childNodes {
+            if let p = c.untouchedSnapshot {
+                try body(c.name, c.origin, p.fields())
+            } else {
+                try body(c.name, c.origin, c.fieldOrder.map { ($0, c.field($0)!) })
+            }
+        }
     }
 }

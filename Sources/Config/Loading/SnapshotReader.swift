@@ -1,3 +1,5 @@
+import ChalkLog
+
 /// The encoding of GeneratedBaseSnapshot.swift, read by `SnapshotReader` and written by
 /// `SnapshotWriter`. ASCII, so it can sit in a Swift string literal:
 /// - a number is a varint of 5-bit groups, low group first: '0'+g for a group with more to
@@ -6,10 +8,11 @@
 /// - the table is its count, then each string's UTF-8 length and bytes;
 /// - a value is a tag letter then its payload (`SnapshotTag`);
 /// - newlines between items are ignored (the writer wraps lines), never inside a string.
-/// Layout: "CS", the table, `conflicts`, globals (count, name value…), the root section
-/// (name, origin, fields (count, name attribute…), children (count, section…)), patches
-/// (count, path (count, name…), name, attribute…). An attribute is a value, its lock flag and
-/// origin (file, line, column).
+/// Layout: "CS", the table, `conflicts`, globals (count, name value…), patches (count, path
+/// (count, name…), name, attribute…), then the root section. A section is its name, origin,
+/// the byte length of its contents, and the contents: fields (count, name attribute…) and
+/// children (count, section…). The length lets a reader skip a section it does not need yet.
+/// An attribute is a value, its lock flag and origin (file, line, column).
 enum SnapshotTag {
     static let string = UInt8(ascii: "s"), int = UInt8(ascii: "i"), float = UInt8(ascii: "f")
     static let boolTrue = UInt8(ascii: "T"), boolFalse = UInt8(ascii: "U"), char = UInt8(ascii: "c")
@@ -19,76 +22,168 @@ enum SnapshotTag {
     static let void = UInt8(ascii: "v")
 }
 
-/// Decodes the snapshot data. Any malformed input makes `decode` return nil (never a crash):
-/// the caller then runs the base sources.
-struct SnapshotReader {
-    private let buf: UnsafeBufferPointer<UInt8>
-    private var i = 0
-    private var strings: [String] = []
-    private var failed = false
+/// The snapshot bytes and string table, shared by the sections still pending in them.
+final class SnapshotData {
+    /// Static (the literal in the binary) or kept alive by whoever made the data.
+    let bytes: UnsafeBufferPointer<UInt8>
+    var strings: [String] = []
 
-    init(_ buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+}
 
-    mutating func decode(tree: AttrTreeState) -> BaseSnapshot.Decoded? {
-        guard buf.count > 2, buf[0] == UInt8(ascii: "C"), buf[1] == UInt8(ascii: "S") else { return nil }
-        i = 2
-        let n = count()
-        strings.reserveCapacity(n)
-        for _ in 0..<n where !failed {
-            let len = count()
-            guard !failed, len <= buf.count - i else { failed = true; break }
-            strings.append(String(decoding: UnsafeBufferPointer(rebasing: buf[i..<(i + len)]), as: UTF8.self))
-            i += len
-        }
-        let conflicts = count()
-        var globals: [(String, CValue)] = []
-        for _ in 0..<count() where !failed { globals.append((string(), value())) }
-        _ = string()  // the root's name and origin: always "" and <builtin>
-        _ = origin()
-        let (fields, children) = contents(tree: tree)
-        var patches: [BaseSnapshot.Patch] = []
-        for _ in 0..<count() where !failed {
-            var path: [String] = []
-            for _ in 0..<count() where !failed { path.append(string()) }
-            patches.append(BaseSnapshot.Patch(path: path, name: string(), attribute: attribute()))
-        }
-        guard !failed, i == buf.count || (i == buf.count - 1 && buf[i] == 0x0A) else { return nil }
-        return BaseSnapshot.Decoded(rootFields: fields, rootChildren: children, conflicts: conflicts,
-                                    globals: globals, patches: patches)
-    }
+/// Where a pending section's contents are in the snapshot.
+struct SnapshotContents {
+    let data: SnapshotData
+    let start: Int
+    let end: Int
 
-    private mutating func section(tree: AttrTreeState) -> SectionNode {
-        let node = SectionNode(name: string(), origin: origin(), tree: tree)
-        let (fields, children) = contents(tree: tree)
+    /// Gives `node` its fields and (pending) children. The data was checked when it was made
+    /// (BaseSnapshotTests); should it be damaged anyway, the section stays as far as it could
+    /// be read, never a crash.
+    func decode(into node: SectionNode) {
+        var r = SnapshotReader(data, at: start, end: end)
+        let (fields, children) = r.contents(tree: node.tree)
+        if r.failed { Log.error("internal error: the built-in config snapshot is damaged at byte \(start)") }
         node.restore(fields: fields, children: children)
-        return node
     }
 
-    private mutating func contents(tree: AttrTreeState) -> ([(String, Attribute)], [SectionNode]) {
+    /// The fields of the pending section, without making it.
+    func fields() -> [(String, Attribute)] {
+        var r = SnapshotReader(data, at: start, end: end)
+        return r.fields()
+    }
+
+    /// Each child's name, origin and fields, without making any section.
+    func forEachChild<E: Error>(_ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
+        var r = SnapshotReader(data, at: start, end: end)
+        r.skipFields()
+        let n = r.count()
+        for _ in 0..<n where !r.failed {
+            let name = r.string(), origin = r.origin(), len = r.count()
+            let childStart = r.position
+            guard len <= end - childStart else { return }
+            var c = SnapshotReader(data, at: childStart, end: childStart + len)
+            let fields = c.fields()
+            if c.failed { return }
+            try body(name, origin, fields)
+            r.position = childStart + len
+        }
+    }
+}
+
+/// Decodes snapshot data. Malformed input sets `failed` (never a crash).
+struct SnapshotReader {
+    private let data: SnapshotData
+    private let buf: UnsafeBufferPointer<UInt8>
+    private let end: Int
+    var position: Int
+    private(set) var failed = false
+
+    init(_ data: SnapshotData, at start: Int, end: Int) {
+        self.data = data
+        self.buf = data.bytes
+        self.position = start
+        self.end = min(end, data.bytes.count)
+    }
+
+    /// Reads the header (string table, conflicts, globals, patches) into `data.strings` and the
+    /// result, leaving the root's contents pending. Nil when the data is malformed.
+    static func restore(_ data: SnapshotData) -> BaseSnapshot.Decoded? {
+        let buf = data.bytes
+        guard buf.count > 2, buf[0] == UInt8(ascii: "C"), buf[1] == UInt8(ascii: "S") else { return nil }
+        var r = SnapshotReader(data, at: 2, end: buf.count)
+        let n = r.count()
+        var strings: [String] = []
+        strings.reserveCapacity(n)
+        for _ in 0..<n where !r.failed {
+            let len = r.count()
+            guard !r.failed, len <= buf.count - r.position else { return nil }
+            strings.append(String(decoding: UnsafeBufferPointer(rebasing: buf[r.position..<(r.position + len)]), as: UTF8.self))
+            r.position += len
+        }
+        data.strings = strings
+        let conflicts = r.count()
+        var globals: [(String, CValue)] = []
+        for _ in 0..<r.count() where !r.failed { globals.append((r.string(), r.value())) }
+        var patches: [BaseSnapshot.Patch] = []
+        for _ in 0..<r.count() where !r.failed {
+            var path: [String] = []
+            for _ in 0..<r.count() where !r.failed { path.append(r.string()) }
+            patches.append(BaseSnapshot.Patch(path: path, name: r.string(), attribute: r.attribute()))
+        }
+        _ = r.string()  // the root's name and origin: "" and <builtin>
+        _ = r.origin()
+        let len = r.count()
+        guard !r.failed, len == buf.count - r.position || len == buf.count - r.position - 1 else { return nil }
+        return BaseSnapshot.Decoded(root: SnapshotContents(data: data, start: r.position, end: r.position + len),
+                                    conflicts: conflicts, globals: globals, patches: patches)
+    }
+
+    /// Decodes every section (for tests): true when the whole data is well-formed.
+    static func validate(_ data: SnapshotData) -> Bool {
+        guard let d = restore(data) else { return false }
+        func walk(_ c: SnapshotContents) -> Bool {
+            var r = SnapshotReader(c.data, at: c.start, end: c.end)
+            r.skipFields()
+            for _ in 0..<r.count() where !r.failed {
+                _ = r.string(); _ = r.origin()
+                let len = r.count()
+                guard !r.failed, len <= c.end - r.position, walk(SnapshotContents(data: c.data, start: r.position, end: r.position + len))
+                else { return false }
+                r.position += len
+            }
+            return !r.failed && r.atEnd
+        }
+        return walk(d.root)
+    }
+
+    /// Only newlines left.
+    var atEnd: Bool {
+        var k = position
+        while k < end, buf[k] == 0x0A { k += 1 }
+        return k == end
+    }
+
+    mutating func contents(tree: AttrTreeState) -> ([(String, Attribute)], [SectionNode]) {
+        let fields = self.fields()
+        var children: [SectionNode] = []
+        let nc = count()
+        children.reserveCapacity(nc)
+        for _ in 0..<nc where !failed {
+            let name = string(), origin = origin(), len = count()
+            guard !failed, len <= end - position else { failed = true; break }
+            children.append(SectionNode(name: name, origin: origin, tree: tree,
+                                        pending: SnapshotContents(data: data, start: position, end: position + len)))
+            position += len
+        }
+        return (fields, children)
+    }
+
+    mutating func fields() -> [(String, Attribute)] {
         var fields: [(String, Attribute)] = []
         let nf = count()
         fields.reserveCapacity(nf)
         for _ in 0..<nf where !failed { fields.append((string(), attribute())) }
-        var children: [SectionNode] = []
-        let nc = count()
-        children.reserveCapacity(nc)
-        for _ in 0..<nc where !failed { children.append(section(tree: tree)) }
-        return (fields, children)
+        return fields
     }
 
-    private mutating func attribute() -> Attribute {
+    mutating func skipFields() {
+        for _ in 0..<count() where !failed { _ = string(); _ = attribute() }
+    }
+
+    mutating func attribute() -> Attribute {
         let v = value()
         let locked = number() == 1
         return Attribute(value: v, locked: locked, origin: origin())
     }
 
-    private mutating func origin() -> Origin {
+    mutating func origin() -> Origin {
         let file = string()
         let line = count(), column = count()
         return Origin(file: file, pos: SourcePos(line: line, column: column))
     }
 
-    private mutating func value() -> CValue {
+    mutating func value() -> CValue {
         switch byte() {
         case SnapshotTag.string: return .string(string())
         case SnapshotTag.int: return .int(signed())
@@ -126,14 +221,14 @@ struct SnapshotReader {
         return out
     }
 
-    private mutating func string() -> String {
+    mutating func string() -> String {
         let k = count()
-        guard k < strings.count else { failed = true; return "" }
-        return strings[k]
+        guard k < data.strings.count else { failed = true; return "" }
+        return data.strings[k]
     }
 
-    /// A count or index: small enough for an Int and for the data (a bad one fails).
-    private mutating func count() -> Int {
+    /// A count, index or length: no larger than the data (a bad one fails).
+    mutating func count() -> Int {
         let n = number()
         guard n <= UInt64(buf.count) else { failed = true; return 0 }
         return Int(n)
@@ -158,9 +253,9 @@ struct SnapshotReader {
 
     /// The next byte that is not a newline (0 at the end, which no item starts with).
     private mutating func byte() -> UInt8 {
-        while i < buf.count {
-            let b = buf[i]
-            i += 1
+        while position < end {
+            let b = buf[position]
+            position += 1
             if b != 0x0A { return b }
         }
         failed = true

@@ -61,7 +61,6 @@ struct SnapshotWriter {
         let globals = interp.globals.keys.sorted()
         number(UInt64(globals.count))
         for g in globals { string(g); value(interp.globals[g]!) }
-        section(interp.root)
         number(UInt64(patches.count))
         for p in patches {
             number(UInt64(p.path.count))
@@ -69,6 +68,7 @@ struct SnapshotWriter {
             string(p.name)
             attribute(p.attribute)
         }
+        section(interp.root)
         var head = SnapshotWriter()
         head.body = []
         head.number(UInt64(tableOrder.count))
@@ -80,13 +80,23 @@ struct SnapshotWriter {
         return String(decoding: out + head.body + [0x0A] + body, as: UTF8.self)
     }
 
+    /// A section: its header, then its contents preceded by their length in bytes.
     private mutating func section(_ n: SectionNode) {
         string(n.name)
         origin(n.origin)
+        let outer = body, outerLine = lineStart
+        body = []
+        lineStart = 0
         number(UInt64(n.fieldOrder.count))
         for f in n.fieldOrder { string(f); attribute(n.field(f)!) }
         number(UInt64(n.childNodes.count))
         for c in n.childNodes { section(c) }
+        let contents = body
+        body = outer
+        lineStart = outerLine
+        number(UInt64(contents.count))
+        body += contents
+        if let nl = contents.lastIndex(of: 0x0A) { lineStart = body.count - (contents.count - nl - 1) }
     }
 
     private mutating func attribute(_ a: Attribute) {
@@ -165,7 +175,7 @@ struct SnapshotWriter {
 
         extension BaseSnapshot {
             static let generatedFingerprint: UInt64 = 0x\(String(repeating: "0", count: 16 - hex.count) + hex)
-            static let generatedData = #\"\"\"
+            static let generatedData: StaticString = #\"\"\"
         \(data)
         \"\"\"#
         }
