@@ -45,6 +45,23 @@ import Testing
         #expect(fast.interp.subscriptions == slow.interp.subscriptions)
     }
 
+    /// `in_container()` (which reads /proc/self/mountinfo) is asked only when an attribute
+    /// that depends on it is read with its origin: not to build the typed config.
+    @Test func inContainerIsAskedOnlyForTheOriginsThatDependOnIt() throws {
+        let interp = Interpreter(context: RunContext(command: "exec", startDirectory: "/", inContainer: false))
+        #expect(BaseSnapshot.restore(into: interp))
+        let data = try #require(interp.root.child("report_template")?.untouchedSnapshot?.data)
+        let c = try TypedConfigBuilder(interp: interp, startDirectory: "/").build()
+        #expect(c.reportTemplates["report_default"]?.uses("_OP_ALL_PS_INFO") == false)
+        #expect(data.answer == nil)
+        let a = interp.root.lookup(["report_template", "report_default", "key", "_OP_ALL_PS_INFO"])?.field("use")
+        #expect(data.answer == false)
+        let fresh = try SnapshotWriter.runStatic(inContainer: false)
+        #expect(a == fresh.root.lookup(["report_template", "report_default", "key", "_OP_ALL_PS_INFO"])?.field("use"))
+        let inside = try SnapshotWriter.runStatic(inContainer: true)
+        #expect(a?.origin.pos.line != inside.root.lookup(["report_template", "report_default", "key", "_OP_ALL_PS_INFO"])?.field("use")?.origin.pos.line)
+    }
+
     /// The validator skips sections still in the snapshot: the fully run base config passes.
     @Test func theBaseConfigRunFromItsSourcesPassesTheSchema() throws {
         let slow = try LoadSession(command: "insert", startDirectory: "/tmp", trial: true, useSnapshot: false)

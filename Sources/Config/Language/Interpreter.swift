@@ -68,6 +68,13 @@ final class Interpreter {
         self.sectionNode = root
     }
 
+    /// `in_container()` (also asked by BaseSnapshot, for the base config's templates).
+    static func inContainer(_ context: RunContext) -> Bool {
+        if let forced = context.inContainer { return forced }
+        let info = FileIO.readText("/proc/self/mountinfo") ?? ""
+        return info.contains("/docker/containers/")
+    }
+
     func error(_ pos: SourcePos, _ msg: String, suggestion: String? = nil) -> ConfigError {
         ConfigError(file: file, line: pos.line, column: pos.column, message: msg, suggestion: suggestion)
     }

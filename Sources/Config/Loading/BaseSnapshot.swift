@@ -3,8 +3,8 @@
 /// run rebuilds them without lexing, parsing or evaluating ~3,000 lines of con4m (the largest
 /// part of chalk's start-up). The run-dependent sources (`BaseConfig.contextSources`) still run.
 ///
-/// The static sources call one run-dependent builtin, `in_container()`; the snapshot holds the
-/// tree for `true` and `patches`, the attributes that differ when it is `false`.
+/// The static sources call one run-dependent builtin, `in_container()`: the few attributes that
+/// depend on it are stored in both variants, and the reader picks one.
 ///
 /// The data carries a fingerprint of the sources it was made from; when they no longer match
 /// (the base config was edited without regenerating), the sources are run instead, so a stale
@@ -12,10 +12,10 @@
 /// `scripts/gen-base-snapshot.sh` regenerates it.
 enum BaseSnapshot {
     /// Bumped when the encoding changes (part of the fingerprint).
-    static let formatVersion: UInt64 = 1
+    static let formatVersion: UInt64 = 2
 
     /// Builtins the static base config may call: none of them depends on the run
-    /// (`in_container()` is handled by the patches).
+    /// (`in_container()` is handled by variant attributes).
     static let allowedBuiltins: Set<String> = ["version", "high", "low", "in_container"]
 
     /// Fills `interp` with the base config's static part from the snapshot. False (and `interp`
@@ -30,14 +30,11 @@ enum BaseSnapshot {
     /// children are made here; each section below is made when first used.
     static func restore(_ data: SnapshotData, into interp: Interpreter) -> Bool {
         guard let decoded = SnapshotReader.restore(data) else { return false }
+        let context = interp.context
+        data.probe = { Interpreter.inContainer(context) }
         decoded.root.decode(into: interp.root)
         interp.root.tree.conflicts = decoded.conflicts
         for (n, v) in decoded.globals { interp.globals[n] = v }
-        // Asked only when there is something to patch, as the sources ask only in their `if`.
-        if !decoded.patches.isEmpty,
-           case .bool(false)? = try? interp.call("in_container", [], SourcePos(line: 0, column: 0)) {
-            for p in decoded.patches { interp.root.lookup(p.path)?.setField(p.name, p.attribute) }
-        }
         return true
     }
 
@@ -72,19 +69,11 @@ enum BaseSnapshot {
         return h
     }
 
-    /// One attribute that differs when `in_container()` is false.
-    struct Patch {
-        var path: [String]
-        var name: String
-        var attribute: Attribute
-    }
-
     /// What the data holds.
     struct Decoded {
         var root: SnapshotContents
         var conflicts: Int
         var globals: [(String, CValue)]
-        var patches: [Patch]
     }
 }
 
@@ -92,14 +81,17 @@ extension SectionNode {
     /// Calls `body` with each child section's name, origin and fields, in order. Children still
     /// pending in the snapshot are read from it without making their sections: the base
     /// templates' ~10,000 keys and the keyspecs are read this way on every run.
-    func forEachChildFields<E: Error>(_ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
+    /// With `valuesOnly`, the caller promises not to use the fields' origins (see
+    /// `SnapshotReader.valuesOnly`).
+    func forEachChildFields<E: Error>(valuesOnly: Bool = false,
+                                      _ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
         if let p = untouchedSnapshot {
-            try p.forEachChild(body)
+            try p.forEachChild(valuesOnly: valuesOnly, body)
             return
         }
         for c in childNodes {
             if let p = c.untouchedSnapshot {
-                try body(c.name, c.origin, p.fields())
+                try body(c.name, c.origin, p.fields(valuesOnly: valuesOnly))
             } else {
                 try body(c.name, c.origin, c.fieldOrder.map { ($0, c.field($0)!) })
             }

@@ -8,11 +8,11 @@ import ChalkLog
 /// - the table is its count, then each string's UTF-8 length and bytes;
 /// - a value is a tag letter then its payload (`SnapshotTag`);
 /// - newlines between items are ignored (the writer wraps lines), never inside a string.
-/// Layout: "CS", the table, `conflicts`, globals (count, name value…), patches (count, path
-/// (count, name…), name, attribute…), then the root section. A section is its name, origin,
+/// Layout: "CS", the table, `conflicts`, globals (count, name value…), then the root section. A section is its name, origin,
 /// the byte length of its contents, and the contents: fields (count, name attribute…) and
 /// children (count, section…). The length lets a reader skip a section it does not need yet.
-/// An attribute is a value, its lock flag and origin (file, line, column).
+/// An attribute is a value, its lock flag and origin (file, line, column); or 'V' and two
+/// attributes, the one when `in_container()` is true and the one when it is false.
 enum SnapshotTag {
     static let string = UInt8(ascii: "s"), int = UInt8(ascii: "i"), float = UInt8(ascii: "f")
     static let boolTrue = UInt8(ascii: "T"), boolFalse = UInt8(ascii: "U"), char = UInt8(ascii: "c")
@@ -20,6 +20,8 @@ enum SnapshotTag {
     static let list = UInt8(ascii: "l"), dict = UInt8(ascii: "m"), tuple = UInt8(ascii: "u")
     static let typespec = UInt8(ascii: "y"), callback = UInt8(ascii: "k"), section = UInt8(ascii: "p")
     static let void = UInt8(ascii: "v")
+    /// Not a value: an attribute in two variants (by `in_container()`).
+    static let variant = UInt8(ascii: "V")
 }
 
 /// The snapshot bytes and string table, shared by the sections still pending in them.
@@ -27,6 +29,18 @@ final class SnapshotData {
     /// Static (the literal in the binary) or kept alive by whoever made the data.
     let bytes: UnsafeBufferPointer<UInt8>
     var strings: [String] = []
+    /// Asks `in_container()`, whose answer picks variant attributes. Asked once, when a variant
+    /// is first read with its origin: that reads /proc/self/mountinfo, and most runs never need
+    /// it (the variants' values are the same; only where they were written differs).
+    var probe: (() -> Bool)?
+    private(set) var answer: Bool?
+    var inContainer: Bool {
+        if let answer { return answer }
+        let a = probe?() ?? true
+        answer = a
+        probe = nil
+        return a
+    }
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 }
@@ -47,23 +61,28 @@ struct SnapshotContents {
         node.restore(fields: fields, children: children)
     }
 
-    /// The fields of the pending section, without making it.
-    func fields() -> [(String, Attribute)] {
+    /// The fields of the pending section, without making it. With `valuesOnly`, the origin of
+    /// an attribute may be wrong (see `SnapshotReader.valuesOnly`).
+    func fields(valuesOnly: Bool = false) -> [(String, Attribute)] {
         var r = SnapshotReader(data, at: start, end: end)
+        r.valuesOnly = valuesOnly
         return r.fields()
     }
 
     /// Each child's name, origin and fields, without making any section.
-    func forEachChild<E: Error>(_ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
+    func forEachChild<E: Error>(valuesOnly: Bool = false,
+                                _ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
         var r = SnapshotReader(data, at: start, end: end)
         r.skipFields()
         let n = r.count()
+        var fields: [(String, Attribute)] = []  // one buffer for all children
         for _ in 0..<n where !r.failed {
             let name = r.string(), origin = r.origin(), len = r.count()
             let childStart = r.position
             guard len <= end - childStart else { return }
             var c = SnapshotReader(data, at: childStart, end: childStart + len)
-            let fields = c.fields()
+            c.valuesOnly = valuesOnly
+            c.fields(into: &fields)
             if c.failed { return }
             try body(name, origin, fields)
             r.position = childStart + len
@@ -78,6 +97,10 @@ struct SnapshotReader {
     private let end: Int
     var position: Int
     private(set) var failed = false
+    /// The caller reads values, not origins: a variant attribute whose two variants have the
+    /// same value and lock is read without asking `in_container()` (its origin may be the other
+    /// variant's).
+    var valuesOnly = false
 
     init(_ data: SnapshotData, at start: Int, end: Int) {
         self.data = data
@@ -86,7 +109,7 @@ struct SnapshotReader {
         self.end = min(end, data.bytes.count)
     }
 
-    /// Reads the header (string table, conflicts, globals, patches) into `data.strings` and the
+    /// Reads the header (string table, conflicts, globals) into `data.strings` and the
     /// result, leaving the root's contents pending. Nil when the data is malformed.
     static func restore(_ data: SnapshotData) -> BaseSnapshot.Decoded? {
         let buf = data.bytes
@@ -105,18 +128,12 @@ struct SnapshotReader {
         let conflicts = r.count()
         var globals: [(String, CValue)] = []
         for _ in 0..<r.count() where !r.failed { globals.append((r.string(), r.value())) }
-        var patches: [BaseSnapshot.Patch] = []
-        for _ in 0..<r.count() where !r.failed {
-            var path: [String] = []
-            for _ in 0..<r.count() where !r.failed { path.append(r.string()) }
-            patches.append(BaseSnapshot.Patch(path: path, name: r.string(), attribute: r.attribute()))
-        }
         _ = r.string()  // the root's name and origin: "" and <builtin>
         _ = r.origin()
         let len = r.count()
         guard !r.failed, len == buf.count - r.position || len == buf.count - r.position - 1 else { return nil }
         return BaseSnapshot.Decoded(root: SnapshotContents(data: data, start: r.position, end: r.position + len),
-                                    conflicts: conflicts, globals: globals, patches: patches)
+                                    conflicts: conflicts, globals: globals)
     }
 
     /// Decodes every section (for tests): true when the whole data is well-formed.
@@ -161,10 +178,15 @@ struct SnapshotReader {
 
     mutating func fields() -> [(String, Attribute)] {
         var fields: [(String, Attribute)] = []
+        self.fields(into: &fields)
+        return fields
+    }
+
+    mutating func fields(into fields: inout [(String, Attribute)]) {
+        fields.removeAll(keepingCapacity: true)
         let nf = count()
         fields.reserveCapacity(nf)
         for _ in 0..<nf where !failed { fields.append((string(), attribute())) }
-        return fields
     }
 
     mutating func skipFields() {
@@ -172,6 +194,13 @@ struct SnapshotReader {
     }
 
     mutating func attribute() -> Attribute {
+        while position < end, buf[position] == 0x0A { position += 1 }
+        if position < end, buf[position] == SnapshotTag.variant {
+            position += 1
+            let inside = attribute(), outside = attribute()
+            if valuesOnly, inside.value == outside.value, inside.locked == outside.locked { return inside }
+            return data.inContainer ? inside : outside
+        }
         let v = value()
         let locked = number() == 1
         return Attribute(value: v, locked: locked, origin: origin())

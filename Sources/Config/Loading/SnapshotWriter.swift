@@ -1,6 +1,6 @@
 /// Makes the base config snapshot (GeneratedBaseSnapshot.swift): runs `BaseConfig.staticParts`
-/// with `in_container()` answering true, then false, and encodes the first tree plus the
-/// attributes where the second differs. Used by scripts/gen-base-snapshot.sh (through
+/// with `in_container()` answering true, then false, and encodes the tree with both variants of
+/// the attributes that differ. Used by scripts/gen-base-snapshot.sh (through
 /// BaseSnapshotTests) and by the test that the committed snapshot is current; chalk itself
 /// only reads (`BaseSnapshot.restore`).
 struct SnapshotWriter {
@@ -13,13 +13,12 @@ struct SnapshotWriter {
     static func generate() throws -> (data: String, fingerprint: UInt64) {
         let inside = try runStatic(inContainer: true)
         let outside = try runStatic(inContainer: false)
-        var patches: [BaseSnapshot.Patch] = []
-        try diff(inside.root, outside.root, path: [], into: &patches)
+        var w = SnapshotWriter()
+        try diff(inside.root, outside.root, path: [], into: &w.outside)
         guard inside.globals == outside.globals else {
             throw Refusal(description: "the base config's globals depend on in_container()")
         }
-        var w = SnapshotWriter()
-        return (w.encode(inside, patches: patches), BaseSnapshot.fingerprint())
+        return (w.encode(inside), BaseSnapshot.fingerprint())
     }
 
     /// The static sources run into a fresh interpreter, refusing what a snapshot can't hold.
@@ -39,36 +38,33 @@ struct SnapshotWriter {
         return interp
     }
 
-    /// Collects the attributes of `b` that differ from `a`; the sections must be the same.
-    private static func diff(_ a: SectionNode, _ b: SectionNode, path: [String], into out: inout [BaseSnapshot.Patch]) throws {
+    /// Collects the attributes of `b` that differ from `a` (by dotted path); the sections must
+    /// be the same.
+    private static func diff(_ a: SectionNode, _ b: SectionNode, path: [String], into out: inout [[String]: Attribute]) throws {
         guard a.fieldOrder == b.fieldOrder, a.childOrder == b.childOrder, a.origin == b.origin else {
             throw Refusal(description: "in_container() changes the sections of \(path.joined(separator: ".")): only attribute values may differ")
         }
         for n in b.fieldOrder where a.field(n)! != b.field(n)! {
-            out.append(BaseSnapshot.Patch(path: path, name: n, attribute: b.field(n)!))
+            out[path + [n]] = b.field(n)!
         }
         for (ca, cb) in zip(a.childNodes, b.childNodes) { try diff(ca, cb, path: path + [ca.name], into: &out) }
     }
 
+    /// The attributes (by path) whose value when `in_container()` is false differs.
+    private var outside: [[String]: Attribute] = [:]
+    private var path: [String] = []
     private var out: [UInt8] = Array("CS".utf8)
     private var table: [String: Int] = [:]
     private var tableOrder: [String] = []
     private var body: [UInt8] = []
     private var lineStart = 0
 
-    private mutating func encode(_ interp: Interpreter, patches: [BaseSnapshot.Patch]) -> String {
+    private mutating func encode(_ interp: Interpreter) -> String {
         number(UInt64(interp.root.tree.conflicts))
         let globals = interp.globals.keys.sorted()
         number(UInt64(globals.count))
         for g in globals { string(g); value(interp.globals[g]!) }
-        number(UInt64(patches.count))
-        for p in patches {
-            number(UInt64(p.path.count))
-            for n in p.path { string(n) }
-            string(p.name)
-            attribute(p.attribute)
-        }
-        section(interp.root)
+        section(interp.root, isRoot: true)
         var head = SnapshotWriter()
         head.body = []
         head.number(UInt64(tableOrder.count))
@@ -81,14 +77,25 @@ struct SnapshotWriter {
     }
 
     /// A section: its header, then its contents preceded by their length in bytes.
-    private mutating func section(_ n: SectionNode) {
+    private mutating func section(_ n: SectionNode, isRoot: Bool = false) {
+        if !isRoot { path.append(n.name) }
+        defer { if !isRoot { path.removeLast() } }
         string(n.name)
         origin(n.origin)
         let outer = body, outerLine = lineStart
         body = []
         lineStart = 0
         number(UInt64(n.fieldOrder.count))
-        for f in n.fieldOrder { string(f); attribute(n.field(f)!) }
+        for f in n.fieldOrder {
+            string(f)
+            if let other = outside[path + [f]] {
+                body.append(SnapshotTag.variant)
+                attribute(n.field(f)!)
+                attribute(other)
+            } else {
+                attribute(n.field(f)!)
+            }
+        }
         number(UInt64(n.childNodes.count))
         for c in n.childNodes { section(c) }
         let contents = body

@@ -90,7 +90,7 @@ struct TypedConfigBuilder {
     private func buildKeyspecs(_ c: inout ChalkConfig) {
         guard let ks = root.lookup(["keyspec"]) else { return }
         c.keyspecs.reserveCapacity(c.keyspecs.count + 600)
-        ks.forEachChildFields { name, _, fields in
+        ks.forEachChildFields(valuesOnly: true) { name, _, fields in
             func f(_ n: String) -> CValue? { fields.first { $0.0 == n }?.1.value }
             let kind = KeyKind(rawValue: Int(f("kind")?.intLike ?? 1)) ?? .chalkTimeArtifact
             c.keyspecs[name] = KeySpec(
@@ -108,7 +108,7 @@ struct TypedConfigBuilder {
             for name in ts.childOrder {
                 var t = Template(name: name)
                 // Read without making the key sections when the template is the base one.
-                ts.child(name)!.child("key")?.forEachChildFields { k, _, fields in
+                ts.child(name)!.child("key")?.forEachChildFields(valuesOnly: true) { k, _, fields in
                     var use = true  // declaring a key turns it on
                     for (f, a) in fields {
                         if f == "use" { use = a.value.asBool ?? true }

@@ -23,7 +23,7 @@ enum Compat {
                 guard let keys = ts.child(t)!.child("key") else { continue }
                 // The names first, read without making the base templates' key sections.
                 var names: [String] = []
-                keys.forEachChildFields { n, _, _ in names.append(n) }
+                keys.forEachChildFields(valuesOnly: true) { n, _, _ in names.append(n) }
                 for old in names {
                     guard let new = renamedKeys[old], keyspecs?.child(old) == nil else { continue }
                     let origin = keys.child(old)!.origin
