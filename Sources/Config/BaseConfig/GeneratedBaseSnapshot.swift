@@ -2,7 +2,7 @@
 // The format is described in SnapshotReader.swift.
 
 extension BaseSnapshot {
-    static let generatedFingerprint: UInt64 = 0x253b71335b77ec8c
+    static let generatedFingerprint: UInt64 = 0xf6b559bdec705039
     static let generatedData: StaticString = #"""
 CS2laChalkTimeArtifact]ChalkTimeHost_RunTimeArtifact[RunTimeHostdall_cmds_that_insertVinsertUbuildTpush
 TloadUsetup[ascii_magic`dadfedabbadabbed]chalk_versionU0.1.0ddefault_key_priority`other_report_opsTpull

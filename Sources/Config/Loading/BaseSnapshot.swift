@@ -46,18 +46,29 @@ enum BaseSnapshot {
         func mix(_ s: String) {
             var s = s
             s.withUTF8 { buf in
-                var i = 0
-                let n = buf.count
                 let raw = UnsafeRawBufferPointer(buf)
-                while i + 8 <= n {
-                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
-                    h ^= h >> 32
-                    i += 8
+                let n = buf.count
+                // Four independent lanes of 8 bytes: the multiplications overlap.
+                var a = h, b = ~h, c = h &+ 0x632b_e59b_d9b4_e019, d = h ^ 0x8cb9_2ba7_2f3d_8dd7
+                var i = 0
+                while i + 32 <= n {
+                    a = (a ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                    b = (b ^ raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) &* 0xc4ce_b9fe_1a85_ec53
+                    c = (c ^ raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)) &* 0xff51_afd7_ed55_8ccd
+                    d = (d ^ raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)) &* 0xc4ce_b9fe_1a85_ec53
+                    a ^= a >> 32; b ^= b >> 29; c ^= c >> 32; d ^= d >> 29
+                    i += 32
                 }
-                var tail: UInt64 = UInt64(n - i) << 56
+                h = (a ^ (b &* 3) ^ (c &* 5) ^ (d &* 7)) &* 0xff51_afd7_ed55_8ccd
+                var tail: UInt64 = UInt64(n) << 40
                 var shift: UInt64 = 0
-                while i < n { tail |= UInt64(buf[i]) << shift; shift += 8; i += 1 }
-                h = (h ^ tail ^ UInt64(n)) &* 0xc4ce_b9fe_1a85_ec53
+                while i < n {
+                    tail ^= UInt64(buf[i]) << shift
+                    shift = (shift + 8) & 63
+                    if shift == 0 { h = (h ^ tail) &* 0xc4ce_b9fe_1a85_ec53; tail = 0 }
+                    i += 1
+                }
+                h = (h ^ tail) &* 0xc4ce_b9fe_1a85_ec53
                 h ^= h >> 29
             }
         }
@@ -81,8 +92,9 @@ extension SectionNode {
     /// Calls `body` with each child section's name, origin and fields, in order. Children still
     /// pending in the snapshot are read from it without making their sections: the base
     /// templates' ~10,000 keys and the keyspecs are read this way on every run.
-    /// With `valuesOnly`, the caller promises not to use the fields' origins (see
-    /// `SnapshotReader.valuesOnly`).
+    /// With `valuesOnly`, children still in the snapshot come without their origins or their
+    /// fields' (`Origin.builtin` instead, see `SnapshotReader.valuesOnly`): for callers that
+    /// read only names and values.
     func forEachChildFields<E: Error>(valuesOnly: Bool = false,
                                       _ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
         if let p = untouchedSnapshot {
@@ -97,4 +109,9 @@ extension SectionNode {
             }
         }
     }
+}
+
+extension SectionNode {
+    /// How many child sections there are (without making those still in the snapshot).
+    var childCount: Int { untouchedSnapshot?.childCount() ?? childNodes.count }
 }

@@ -61,29 +61,37 @@ struct SnapshotContents {
         node.restore(fields: fields, children: children)
     }
 
-    /// The fields of the pending section, without making it. With `valuesOnly`, the origin of
-    /// an attribute may be wrong (see `SnapshotReader.valuesOnly`).
+    /// How many children the pending section has, without making it.
+    func childCount() -> Int {
+        var r = SnapshotReader(data, at: start, end: end)
+        r.skipFields()
+        return r.count()
+    }
+
+    /// The fields of the pending section, without making it. With `valuesOnly`, without their
+    /// origins (see `SnapshotReader.valuesOnly`).
     func fields(valuesOnly: Bool = false) -> [(String, Attribute)] {
         var r = SnapshotReader(data, at: start, end: end)
         r.valuesOnly = valuesOnly
         return r.fields()
     }
 
-    /// Each child's name, origin and fields, without making any section.
+    /// Each child's name, origin and fields, without making any section. With `valuesOnly`,
+    /// without the children's or the fields' origins (`Origin.builtin` instead).
     func forEachChild<E: Error>(valuesOnly: Bool = false,
                                 _ body: (String, Origin, [(String, Attribute)]) throws(E) -> Void) throws(E) {
         var r = SnapshotReader(data, at: start, end: end)
         r.skipFields()
         let n = r.count()
+        r.valuesOnly = valuesOnly
         var fields: [(String, Attribute)] = []  // one buffer for all children
         for _ in 0..<n where !r.failed {
-            let name = r.string(), origin = r.origin(), len = r.count()
+            let name = r.string(), origin = valuesOnly ? r.skipOrigin() : r.origin(), len = r.count()
             let childStart = r.position
             guard len <= end - childStart else { return }
-            var c = SnapshotReader(data, at: childStart, end: childStart + len)
-            c.valuesOnly = valuesOnly
-            c.fields(into: &fields)
-            if c.failed { return }
+            // The child's fields come first in its contents; its children are skipped.
+            r.fields(into: &fields)
+            if r.failed || r.position > childStart + len { return }
             try body(name, origin, fields)
             r.position = childStart + len
         }
@@ -97,9 +105,10 @@ struct SnapshotReader {
     private let end: Int
     var position: Int
     private(set) var failed = false
-    /// The caller reads values, not origins: a variant attribute whose two variants have the
-    /// same value and lock is read without asking `in_container()` (its origin may be the other
-    /// variant's).
+    /// The caller reads values, not the attributes' origins: they are skipped (every attribute
+    /// gets `Origin.builtin`, whose file name needs no reference counting), and a variant
+    /// attribute whose two variants have the same value and lock is read without asking
+    /// `in_container()`.
     var valuesOnly = false
 
     init(_ data: SnapshotData, at start: Int, end: Int) {
@@ -203,7 +212,14 @@ struct SnapshotReader {
         }
         let v = value()
         let locked = number() == 1
-        return Attribute(value: v, locked: locked, origin: origin())
+        return Attribute(value: v, locked: locked, origin: valuesOnly ? skipOrigin() : origin())
+    }
+
+    /// Skips an origin (file, line, column): `Origin.builtin`, whose file name is a small
+    /// string (no reference counting).
+    mutating func skipOrigin() -> Origin {
+        _ = number(); _ = number(); _ = number()
+        return .builtin
     }
 
     mutating func origin() -> Origin {

@@ -107,8 +107,10 @@ struct TypedConfigBuilder {
             guard let ts = root.lookup([kind]) else { continue }
             for name in ts.childOrder {
                 var t = Template(name: name)
+                let keys = ts.child(name)!.child("key")
+                t.use.reserveCapacity((keys?.childCount ?? 0) + (isMark ? dollarKeys.count + 5 : 0))
                 // Read without making the key sections when the template is the base one.
-                ts.child(name)!.child("key")?.forEachChildFields(valuesOnly: true) { k, _, fields in
+                keys?.forEachChildFields(valuesOnly: true) { k, _, fields in
                     var use = true  // declaring a key turns it on
                     for (f, a) in fields {
                         if f == "use" { use = a.value.asBool ?? true }

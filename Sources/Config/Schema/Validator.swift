@@ -115,7 +115,7 @@ struct Validator {
             guard let ts = root.lookup([kind]) else { continue }
             for t in ts.childOrder {
                 guard let keys = ts.child(t)!.child("key") else { continue }
-                try keys.forEachChildFields(valuesOnly: true) { (k, origin, _) throws(ConfigError) in
+                try keys.forEachChildFields { (k, origin, _) throws(ConfigError) in
                     guard known.contains(k) else {
                         throw error(origin, "\(kind) '\(t)' uses the key '\(k)', which does not exist (no keyspec)",
                                     suggestion: Suggest.closest(to: k, in: known))
