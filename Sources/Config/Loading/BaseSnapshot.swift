@@ -39,7 +39,7 @@ enum BaseSnapshot {
     }
 
     /// A hash of everything the snapshot depends on: the static sources, the version `version()`
-    /// returns and the encoding. 8 bytes per step: the sources are ~200 KB and this runs on
+    /// returns and the encoding. 32 bytes per step: the sources are ~200 KB and this runs on
     /// every start.
     static func fingerprint() -> UInt64 {
         var h: UInt64 = 0x9e37_79b9_7f4a_7c15 ^ formatVersion
