@@ -5,21 +5,28 @@
 enum BaseConfig {
     /// The base sources in load order, each with the pseudo-file name used in error messages.
     static var sources: [(file: String, text: String)] {
-        [
-            ("<base:init>", initConfig),
-            ("<base:keyspecs>", keyspecs1 + "\n" + keyspecs2),
-            ("<base:project_keyspecs>", projectKeyspecs),
-            ("<base:sinks>", sinks),
-            ("<base:mark_templates>", markTemplates),
-            ("<base:report_templates>", reportTemplates1 + "\n" + reportTemplates2 + "\n" + reportTemplates3 + "\n"
-                + reportTemplates4 + "\n" + reportTemplates5),
-            ("<base:project_templates>", projectTemplateKeys),
-            ("<base:outconf>", outconf),
-            ("<base:sinkconfs>", sinkConfigs),
-            ("<base:sections>", sections),
-            ("<base:ioconfig>", ioconfig),
-        ]
+        staticParts.map { ($0.file, $0.pieces.joined(separator: "\n")) } + contextSources
     }
+
+    /// The sources whose result does not depend on the run (no command name, environment or
+    /// terminal; `in_container()` is the one exception, handled by BaseSnapshot). Their tree is
+    /// precomputed into GeneratedBaseSnapshot.swift; each is its pieces joined by newlines.
+    static let staticParts: [(file: String, pieces: [String])] = [
+        ("<base:init>", [initConfig]),
+        ("<base:keyspecs>", [keyspecs1, keyspecs2]),
+        ("<base:project_keyspecs>", [projectKeyspecs]),
+        ("<base:sinks>", [sinks]),
+        ("<base:mark_templates>", [markTemplates]),
+        ("<base:report_templates>", [reportTemplates1, reportTemplates2, reportTemplates3, reportTemplates4,
+                                     reportTemplates5]),
+        ("<base:project_templates>", [projectTemplateKeys]),
+        ("<base:outconf>", [outconf]),
+        ("<base:sinkconfs>", [sinkConfigs]),
+        ("<base:sections>", [sections]),
+    ]
+
+    /// The sources that depend on the run (terminal, environment, command name): always run.
+    static var contextSources: [(file: String, text: String)] { [("<base:ioconfig>", ioconfig)] }
 
     /// Chalk's `defaultconfig.c4m`: what `chalk dump` prints when no config is embedded.
     static let defaultEmbeddedConfig = "# No embedded configuration: chalk uses its built-in defaults.\n"

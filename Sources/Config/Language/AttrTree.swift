@@ -7,7 +7,7 @@ struct Origin: Equatable {
 }
 
 /// One attribute (field) in the tree.
-struct Attribute {
+struct Attribute: Equatable {
     var value: CValue
     var locked: Bool
     var origin: Origin
@@ -32,16 +32,25 @@ final class SectionNode {
     let name: String
     var origin: Origin
     let tree: AttrTreeState
-    private(set) var fieldOrder: [String] = []
-    private(set) var childOrder: [String] = []
-    /// The child sections in `childOrder` order (walking them needs no look-up by name).
-    private(set) var childNodes: [SectionNode] = []
+    private var storedFieldOrder: [String] = []
+    private var storedChildOrder: [String] = []
+    private var storedChildNodes: [SectionNode] = []
     /// A name's field and/or child section.
     struct Entry {
         var field: Attribute?
         var child: SectionNode?
     }
     private var entries: [String: Entry] = [:]
+    /// Where this section's fields and children still are in the base config snapshot: they are
+    /// decoded on first use (most of the base tree, such as the report templates' keys, is read
+    /// from the snapshot directly or not at all). Every access to the contents goes through
+    /// `materialize()`, so a section that is still pending was never read or changed.
+    private var pending: SnapshotContents?
+
+    var fieldOrder: [String] { materialize(); return storedFieldOrder }
+    var childOrder: [String] { materialize(); return storedChildOrder }
+    /// The child sections in `childOrder` order (walking them needs no look-up by name).
+    var childNodes: [SectionNode] { materialize(); return storedChildNodes }
 
     init(name: String, origin: Origin, tree: AttrTreeState = AttrTreeState()) {
         self.name = name
@@ -49,17 +58,51 @@ final class SectionNode {
         self.tree = tree
     }
 
-    func field(_ n: String) -> Attribute? { entries[n]?.field }
-    func child(_ n: String) -> SectionNode? { entries[n]?.child }
+    /// A section whose contents are still in the snapshot.
+    init(name: String, origin: Origin, tree: AttrTreeState, pending: SnapshotContents) {
+        self.name = name
+        self.origin = origin
+        self.tree = tree
+        self.pending = pending
+    }
+
+    /// The snapshot contents of a section nobody has read or changed yet (nil once it has been).
+    var untouchedSnapshot: SnapshotContents? { pending }
+
+    @inline(__always) private func materialize() {
+        if let p = pending {
+            pending = nil
+            p.decode(into: self)
+        }
+    }
+
+    /// Gives a section that has no fields or children yet those of a snapshot (BaseSnapshot),
+    /// each list in the order the names were first set or opened.
+    func restore(fields: [(String, Attribute)], children: [SectionNode]) {
+        entries.reserveCapacity(fields.count + children.count)
+        storedFieldOrder.reserveCapacity(fields.count)
+        for (n, a) in fields {
+            entries[n, default: Entry()].field = a
+            storedFieldOrder.append(n)
+        }
+        guard !children.isEmpty else { return }
+        // A snapshot's children have distinct names (it was made from a tree).
+        for c in children { entries[c.name, default: Entry()].child = c }
+        storedChildOrder = children.map(\.name)
+        storedChildNodes = children
+    }
+
+    func field(_ n: String) -> Attribute? { materialize(); return entries[n]?.field }
+    func child(_ n: String) -> SectionNode? { materialize(); return entries[n]?.child }
     /// The field and the child section named `n` (one look-up).
-    func entry(_ n: String) -> Entry? { entries[n] }
+    func entry(_ n: String) -> Entry? { materialize(); return entries[n] }
 
     /// The named child, created if absent.
     func ensureChild(_ n: String, origin: Origin) -> SectionNode {
         reserveBeforeInsert()
         var created = false
         let c = Self.child(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
-        if created { childOrder.append(n); childNodes.append(c) }
+        if created { storedChildOrder.append(n); storedChildNodes.append(c) }
         return c
     }
 
@@ -68,7 +111,7 @@ final class SectionNode {
         reserveBeforeInsert()
         var created = false
         let c = Self.subsection(in: &entries[n, default: Entry()], n, origin: origin, tree: tree, created: &created)
-        if created, let c { childOrder.append(n); childNodes.append(c) }
+        if created, let c { storedChildOrder.append(n); storedChildNodes.append(c) }
         return c
     }
 
@@ -87,7 +130,7 @@ final class SectionNode {
     /// for a name that is neither a field nor a section yet).
     func setField(_ n: String, _ a: Attribute, check: (Entry) throws(ConfigError) -> Bool) throws(ConfigError) {
         reserveBeforeInsert()
-        if try Self.set(a, in: &entries[n, default: Entry()], tree: tree, check: check) { fieldOrder.append(n) }
+        if try Self.set(a, in: &entries[n, default: Entry()], tree: tree, check: check) { storedFieldOrder.append(n) }
     }
 
     private static func set(_ a: Attribute, in e: inout Entry, tree: AttrTreeState,
@@ -98,12 +141,14 @@ final class SectionNode {
 
     /// Calls `body` with each field, in no particular order (no look-up by name).
     func forEachField(_ body: (String, Attribute) -> Void) {
+        materialize()
         for (n, e) in entries { if let f = e.field { body(n, f) } }
     }
 
     /// Grows a full dictionary 4x instead of 2x: the base config gives some sections hundreds
     /// of entries (keyspecs, template keys), and every growth re-hashes every name.
     private func reserveBeforeInsert() {
+        materialize()
         if entries.count >= 8 && entries.count >= entries.capacity { entries.reserveCapacity(entries.count * 4) }
     }
 
@@ -120,7 +165,7 @@ final class SectionNode {
 
     func setField(_ n: String, _ a: Attribute) {
         reserveBeforeInsert()
-        if Self.set(a, in: &entries[n, default: Entry()], tree: tree) { fieldOrder.append(n) }
+        if Self.set(a, in: &entries[n, default: Entry()], tree: tree) { storedFieldOrder.append(n) }
     }
 
     /// Sets the field; true when it is new.
@@ -132,18 +177,20 @@ final class SectionNode {
     }
 
     func removeField(_ n: String) {
+        materialize()
         guard var e = entries[n], e.field != nil else { return }
         e.field = nil
         entries[n] = e.child == nil ? nil : e
-        fieldOrder.removeAll { $0 == n }
+        storedFieldOrder.removeAll { $0 == n }
     }
 
     func removeChild(_ n: String) {
+        materialize()
         guard var e = entries[n], e.child != nil else { return }
         e.child = nil
         entries[n] = e.field == nil ? nil : e
-        childOrder.removeAll { $0 == n }
-        childNodes.removeAll { $0.name == n }
+        storedChildOrder.removeAll { $0 == n }
+        storedChildNodes.removeAll { $0.name == n }
     }
 
     /// Walks a path of section names from here.
@@ -167,11 +214,12 @@ final class SectionNode {
     }
 
     private func copy(into state: AttrTreeState) -> SectionNode {
+        materialize()
         let n = SectionNode(name: name, origin: origin, tree: state)
-        n.fieldOrder = fieldOrder
-        n.childOrder = childOrder
+        n.storedFieldOrder = storedFieldOrder
+        n.storedChildOrder = storedChildOrder
         n.entries = entries.mapValues { Entry(field: $0.field, child: $0.child?.copy(into: state)) }
-        n.childNodes = childOrder.map { n.entries[$0]!.child! }
+        n.storedChildNodes = storedChildOrder.map { n.entries[$0]!.child! }
         return n
     }
 }

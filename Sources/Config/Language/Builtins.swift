@@ -17,6 +17,7 @@ extension Interpreter {
     func call(_ name: String, _ args: [CValue], _ pos: SourcePos) throws(ConfigError) -> CValue {
         if let f = functions[name] { return try callUser(name, f, args, pos) }
         callPos = pos
+        calledBuiltins?.insert(name)
         do {
             if let v = try coreBuiltin(name, args) { return v }
             if let v = try moreBuiltins(name, args) { return v }

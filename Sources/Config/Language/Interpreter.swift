@@ -13,6 +13,8 @@ struct RunContext {
     var startDirectory: String
     /// True while `chalk load` validates a candidate: no subscriptions or logs leak out.
     var trial = false
+    /// What `in_container()` answers instead of looking (BaseSnapshot computes both variants).
+    var inContainer: Bool? = nil
 }
 
 /// A user function defined with `func`.
@@ -52,6 +54,9 @@ final class Interpreter {
     let names = NameTable()
     /// In a trial load (`chalk load`), subscriptions that would fail at run time.
     var subscriptionProblems: [ConfigError] = []
+    /// When set, the builtins called so far (BaseSnapshot checks the static base config calls
+    /// none that depend on the run).
+    var calledBuiltins: Set<String>?
 
     /// Bounds that keep a config from hanging chalk.
     static let maxLoopIterations: UInt64 = 1_000_000
@@ -61,6 +66,13 @@ final class Interpreter {
         self.context = context
         self.root = SectionNode(name: "", origin: .builtin)
         self.sectionNode = root
+    }
+
+    /// `in_container()` (also asked by BaseSnapshot, for the base config's templates).
+    static func inContainer(_ context: RunContext) -> Bool {
+        if let forced = context.inContainer { return forced }
+        let info = FileIO.readText("/proc/self/mountinfo") ?? ""
+        return info.contains("/docker/containers/")
     }
 
     func error(_ pos: SourcePos, _ msg: String, suggestion: String? = nil) -> ConfigError {

@@ -16,10 +16,20 @@ final class LoadSession {
     let startDirectory: String
     var notices: [String] = []
 
-    init(command: String, startDirectory: String, trial: Bool) throws(ConfigError) {
+    /// Whether the base config's static part came from the precomputed snapshot.
+    let usedSnapshot: Bool
+
+    /// Runs the base config. `useSnapshot: false` runs all of its sources (tests compare both).
+    init(command: String, startDirectory: String, trial: Bool, useSnapshot: Bool = true) throws(ConfigError) {
         self.startDirectory = startDirectory
         interp = Interpreter(context: RunContext(command: command, startDirectory: startDirectory, trial: trial))
-        for (file, text) in BaseConfig.sources {
+        usedSnapshot = useSnapshot && BaseSnapshot.restore(into: interp)
+        if !usedSnapshot {
+            for part in BaseConfig.staticParts {
+                try interp.run(source: part.pieces.joined(separator: "\n"), file: part.file)
+            }
+        }
+        for (file, text) in BaseConfig.contextSources {
             try interp.run(source: text, file: file)
         }
     }

@@ -89,15 +89,15 @@ struct TypedConfigBuilder {
 
     private func buildKeyspecs(_ c: inout ChalkConfig) {
         guard let ks = root.lookup(["keyspec"]) else { return }
-        c.keyspecs.reserveCapacity(c.keyspecs.count + ks.childNodes.count)
-        for n in ks.childNodes {
-            let name = n.name
-            let kind = KeyKind(rawValue: Int(n.field("kind")?.value.intLike ?? 1)) ?? .chalkTimeArtifact
+        c.keyspecs.reserveCapacity(c.keyspecs.count + 600)
+        ks.forEachChildFields(valuesOnly: true) { name, _, fields in
+            func f(_ n: String) -> CValue? { fields.first { $0.0 == n }?.1.value }
+            let kind = KeyKind(rawValue: Int(f("kind")?.intLike ?? 1)) ?? .chalkTimeArtifact
             c.keyspecs[name] = KeySpec(
-                name: name, kind: kind, type: n.field("type")?.value.display ?? "string",
-                normalizedOrder: n.field("normalized_order")?.value.intLike ?? KeySpec.defaultOrder,
-                system: n.field("system")?.value.asBool ?? false, codec: n.field("codec")?.value.asBool ?? false,
-                doc: n.field("shortdoc")?.value.asString ?? n.field("doc")?.value.asString ?? "")
+                name: name, kind: kind, type: f("type")?.display ?? "string",
+                normalizedOrder: f("normalized_order")?.intLike ?? KeySpec.defaultOrder,
+                system: f("system")?.asBool ?? false, codec: f("codec")?.asBool ?? false,
+                doc: f("shortdoc")?.asString ?? f("doc")?.asString ?? "")
         }
     }
 
@@ -107,17 +107,16 @@ struct TypedConfigBuilder {
             guard let ts = root.lookup([kind]) else { continue }
             for name in ts.childOrder {
                 var t = Template(name: name)
-                if let keys = ts.child(name)!.child("key") {
-                    t.use.reserveCapacity(keys.childNodes.count + (isMark ? dollarKeys.count + 5 : 0))
-                    for kn in keys.childNodes {
-                        let k = kn.name
-                        var use = true  // declaring a key turns it on
-                        kn.forEachField { f, a in
-                            if f == "use" { use = a.value.asBool ?? true }
-                            if f == "order", let o = a.value.intLike { t.order[k] = o }
-                        }
-                        t.use[k] = use
+                let keys = ts.child(name)!.child("key")
+                t.use.reserveCapacity((keys?.childCount ?? 0) + (isMark ? dollarKeys.count + 5 : 0))
+                // Read without making the key sections when the template is the base one.
+                keys?.forEachChildFields(valuesOnly: true) { k, _, fields in
+                    var use = true  // declaring a key turns it on
+                    for (f, a) in fields {
+                        if f == "use" { use = a.value.asBool ?? true }
+                        if f == "order", let o = a.value.intLike { t.order[k] = o }
                     }
+                    t.use[k] = use
                 }
                 if isMark {
                     for k in TypedConfigBuilder.forcedMarkKeys + dollarKeys { t.use[k] = true }
@@ -219,16 +218,17 @@ struct TypedConfigBuilder {
     private func resolveCustomKeys() throws(ConfigError) -> [String: ChalkValue] {
         var out: [String: ChalkValue] = [:]
         guard let ks = root.lookup(["keyspec"]) else { return out }
-        for name in ks.childOrder {
-            let n = ks.child(name)!
-            if n.field("system")?.value.asBool == true { continue }
-            let type = n.field("type")?.value.display ?? "`x"
+        // Each keyspec's fields as they are when it is reached (a callback may set some).
+        try ks.forEachChildFields { (name, keyOrigin, fields) throws(ConfigError) in
+            func field(_ f: String) -> Attribute? { fields.first { $0.0 == f }?.1 }
+            if field("system")?.value.asBool == true { return }
+            let type = field("type")?.value.display ?? "`x"
             var value: CValue?
-            var origin = n.origin
-            if let a = n.field("value") {
+            var origin = keyOrigin
+            if let a = field("value") {
                 value = a.value
                 origin = a.origin
-            } else if let a = n.field("callback"), case .callback(let fname) = a.value {
+            } else if let a = field("callback"), case .callback(let fname) = a.value {
                 origin = a.origin
                 guard let f = interp.functions[fname] else {
                     throw ConfigError(file: a.origin.file, line: a.origin.pos.line, column: a.origin.pos.column,
@@ -238,7 +238,7 @@ struct TypedConfigBuilder {
                 let args: [CValue] = f.params.isEmpty ? [] : [.string("")] + Array(repeating: CValue.string(""), count: f.params.count - 1)
                 value = try interp.callUser(fname, f, args, a.origin.pos)
             }
-            guard let value else { continue }
+            guard let value else { return }
             guard KeyTypes.matches(value, type) else {
                 throw ConfigError(file: origin.file, line: origin.pos.line, column: origin.pos.column,
                                   message: "keyspec '\(name)' is declared as \(type), but its value is a \(value.typeName)")

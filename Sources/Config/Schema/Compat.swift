@@ -21,7 +21,10 @@ enum Compat {
             guard let ts = root.lookup([kind]) else { continue }
             for t in ts.childOrder {
                 guard let keys = ts.child(t)!.child("key") else { continue }
-                for old in keys.childOrder {
+                // The names first, read without making the base templates' key sections.
+                var names: [String] = []
+                keys.forEachChildFields(valuesOnly: true) { n, _, _ in names.append(n) }
+                for old in names {
                     guard let new = renamedKeys[old], keyspecs?.child(old) == nil else { continue }
                     let origin = keys.child(old)!.origin
                     for n in new { keys.ensureChild(n, origin: origin).mergeFields(from: keys.child(old)!) }
