@@ -68,7 +68,7 @@ struct CanonicalJSONTests {
              "_ENV":{"PATH":"/usr/bin","LANG":"C.UTF-8 — long enough ascii before it"}}
             """#
         let value = try JSONParser.parse(text)
-        let report = try PreparedReport(tape: JSONParser.tape(Array(text.utf8)), at: JSONTape.root)
+        let report = try PreparedReport(tape: JSONParser.tape(Array(text.utf8)), at: JSONTape.root, withTexts: true)
         #expect(report.canonical == CanonicalJSON.text(value))
         #expect(report.identity == CanonicalJSON.identity(value))
         guard case let .object(members) = value, let chalks = value["_CHALKS"]?.arrayValue else {
