@@ -112,7 +112,7 @@ public final class SQLiteStore: ReportStore {
     private static func store(_ batches: [IngestBatch], in db: Database) throws {
         let insertReport = try db.cachedStatement(sql: """
             INSERT INTO reports (identity, operation, received, exec_id, host, container, pod, function, probability, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING RETURNING id
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING
             """)
         let upsertBuild = try db.cachedStatement(sql: """
             INSERT INTO builds (metadata_id, chalk_id, artifact_type, repo, commit_id, branch,
@@ -135,13 +135,15 @@ public final class SQLiteStore: ReportStore {
                 try reject.execute(arguments: [batch.received, item.index, item.error, item.item])
             }
             for report in batch.reports {
-                let id = try Int64.fetchOne(insertReport, arguments: [
+                // Plain execute, not RETURNING: no cursor per report.
+                try insertReport.execute(arguments: [
                     report.identity, report.operation, batch.received, report.execID,
                     report.place.host, report.place.container, report.place.pod, report.place.function,
                     report.probability, report.canonical,
                 ])
-                // nil: this report is already stored (a retry or a resend from chalk's cache).
-                guard let id else { continue }
+                // No change: this report is already stored (a retry or a resend from chalk's cache).
+                guard db.changesCount > 0 else { continue }
+                let id = db.lastInsertedRowID
                 for b in report.builds {
                     try upsertBuild.execute(arguments: [
                         b.metadataID, b.chalkID, b.artifactType, b.repo, b.commit, b.branch,
