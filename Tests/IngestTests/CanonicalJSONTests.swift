@@ -90,6 +90,23 @@ struct CanonicalJSONTests {
         #expect(viaValue.identity == report.identity && viaValue.builds.map(\.chalkRecord) == report.builds.map(\.chalkRecord))
     }
 
+    @Test("an escape, a quote or a control character is found at every offset of a long string")
+    func specialBytesAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let before = String(repeating: "a", count: offset), after = String(repeating: "b", count: 19 - offset)
+            // An escaped quote and an escaped backslash decode wherever they sit.
+            let escaped = try JSONParser.parse("\"" + before + #"\"x\\"# + after + "\"")
+            #expect(escaped == .string(before + "\"x\\" + after), "offset \(offset)")
+            // The string ends at the first unescaped quote, so what follows is trailing data.
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\"" + after + "\"") }
+            // A raw control character is invalid anywhere.
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\u{01}" + after + "\"") }
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\n" + after + "\"") }
+            // Non-ASCII bytes are content, not specials.
+            #expect(try JSONParser.parse("\"" + before + "é\u{7f}" + after + "\"") == .string(before + "é\u{7f}" + after))
+        }
+    }
+
     @Test("invalid UTF-8 is rejected, also right after a run of ASCII", arguments: [
         [0x22, 0xC0, 0xAF, 0x22],                                  // overlong "/"
         [0x22, 0xED, 0xA0, 0x80, 0x22],                            // a UTF-16 surrogate as UTF-8
