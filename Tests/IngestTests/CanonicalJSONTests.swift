@@ -68,7 +68,7 @@ struct CanonicalJSONTests {
              "_ENV":{"PATH":"/usr/bin","LANG":"C.UTF-8 — long enough ascii before it"}}
             """#
         let value = try JSONParser.parse(text)
-        let report = try PreparedReport(tape: JSONParser.tape(Array(text.utf8)), at: JSONTape.root)
+        let report = try PreparedReport(tape: JSONParser.tape(Array(text.utf8)), at: JSONTape.root, withTexts: true)
         #expect(report.canonical == CanonicalJSON.text(value))
         #expect(report.identity == CanonicalJSON.identity(value))
         guard case let .object(members) = value, let chalks = value["_CHALKS"]?.arrayValue else {
@@ -88,6 +88,23 @@ struct CanonicalJSONTests {
         // The JSONValue entry point gives the same report.
         let viaValue = try PreparedReport(value)
         #expect(viaValue.identity == report.identity && viaValue.builds.map(\.chalkRecord) == report.builds.map(\.chalkRecord))
+    }
+
+    @Test("an escape, a quote or a control character is found at every offset of a long string")
+    func specialBytesAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let before = String(repeating: "a", count: offset), after = String(repeating: "b", count: 19 - offset)
+            // An escaped quote and an escaped backslash decode wherever they sit.
+            let escaped = try JSONParser.parse("\"" + before + #"\"x\\"# + after + "\"")
+            #expect(escaped == .string(before + "\"x\\" + after), "offset \(offset)")
+            // The string ends at the first unescaped quote, so what follows is trailing data.
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\"" + after + "\"") }
+            // A raw control character is invalid anywhere.
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\u{01}" + after + "\"") }
+            #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + before + "\n" + after + "\"") }
+            // Non-ASCII bytes are content, not specials.
+            #expect(try JSONParser.parse("\"" + before + "é\u{7f}" + after + "\"") == .string(before + "é\u{7f}" + after))
+        }
     }
 
     @Test("invalid UTF-8 is rejected, also right after a run of ASCII", arguments: [

@@ -13,6 +13,11 @@ struct IngestRoute: Sendable {
 
     func handle(_ request: Request) async throws -> Response {
         if let denied = await access.require(.write, request) { return denied }
+        // From here on this request's reports are on their way: the committer may wait for them
+        // to gather them into the transaction it is about to start.
+        committer.announce()
+        var submitted = false
+        defer { if !submitted { committer.withdraw() } }
 
         // Refuse an oversized body before reading it when its length is announced.
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
@@ -63,7 +68,9 @@ struct IngestRoute: Sendable {
         }
         if !reports.isEmpty || !rejects.isEmpty {
             do {
-                try await committer.submit(IngestBatch(received: Timestamp.now(), reports: reports, rejects: rejects))
+                submitted = true
+                try await committer.submit(IngestBatch(received: Timestamp.now(), reports: reports, rejects: rejects),
+                                           announced: true)
             } catch {
                 logger.error("storing \(reports.count) reports failed: \(error)")
                 return HTTP.error(.serviceUnavailable, "the reports could not be stored; try again")

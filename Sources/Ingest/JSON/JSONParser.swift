@@ -213,6 +213,21 @@ private struct TapeBuilder {
     private mutating func parseString() throws(JSONParseError) {
         pos += 1  // opening quote
         let start = pos
+        // Most of a report is string content: skip eight bytes at a time while none of them is a
+        // quote, a backslash or a control character (the loop below looks at the rest).
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while pos + 8 <= bytes.count {
+                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let quote = w ^ (ones &* 0x22)
+                let backslash = w ^ (ones &* 0x5C)
+                // Per byte: zero in `quote`/`backslash`, or below 0x20 in `w` (exact as a whole).
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+                if special & highs != 0 { break }
+                pos += 8
+            }
+        }
         while pos < bytes.count {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {

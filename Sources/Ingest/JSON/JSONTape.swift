@@ -63,13 +63,25 @@ public struct JSONTape: Sendable {
     public func member(_ i: Int, _ name: String) -> Int? {
         guard nodes[i].kind == .object else { return nil }
         var name = name
+        // One pass over raw buffers: reports are looked up by a dozen names each.
         return name.withUTF8 { wanted -> Int? in
-            var j = i + 1
-            for _ in 0..<nodes[i].count {
-                if keyEquals(j, wanted) { return j + 1 }
-                j = nodes[j + 1].next
+            nodes.withUnsafeBufferPointer { nb in
+                source.withUnsafeBufferPointer { src in
+                    decoded.withUnsafeBufferPointer { dec in
+                        var j = i + 1
+                        for _ in 0..<nb[i].count {
+                            let n = nb[j]
+                            if n.end - n.start == wanted.count {
+                                if wanted.isEmpty { return j + 1 }
+                                let base = n.escaped ? dec.baseAddress! : src.baseAddress!
+                                if memcmp(base + n.start, wanted.baseAddress!, wanted.count) == 0 { return j + 1 }
+                            }
+                            j = nb[j + 1].next
+                        }
+                        return nil
+                    }
+                }
             }
-            return nil
         }
     }
 

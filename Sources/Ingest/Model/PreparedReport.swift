@@ -9,10 +9,14 @@ public struct BuildLink: Sendable, Equatable {
     /// Image names the build answers to: every `DOCKER_TAGS` entry and every `_REPO_DIGESTS`
     /// digest (bare, `sha256:`-prefixed and as `registry/repo@digest`).
     public var images: [String]
-    /// The `_CHALKS` item itself, canonical JSON.
+    /// True for insert and build reports whose item has a CHALK_ID: this report is where the
+    /// build's reference-style `/chalks` record comes from.
+    public var makesChalkRecord: Bool
+    /// The `_CHALKS` item itself, canonical JSON. Only filled in when the report was prepared
+    /// `withTexts` (reads): ingest stores the report once and cuts these from it when asked.
     public var mark: String
-    /// For insert and build reports only: the item merged with the report's other top-level keys,
-    /// canonical JSON. This is what the reference server returns from `/chalks`.
+    /// With `withTexts`, for insert and build reports only: the item merged with the report's
+    /// other top-level keys, canonical JSON. This is what the reference server returns from `/chalks`.
     public var chalkRecord: String?
 }
 
@@ -54,13 +58,14 @@ public struct PreparedReport: Sendable {
         } catch {
             throw ReportRejection("not valid JSON: \(error.message)")
         }
-        try self.init(tape: tape, at: JSONTape.root)
+        try self.init(tape: tape, at: JSONTape.root, withTexts: true)
     }
 
     /// Validates node `item` of a parsed body. Throws a message for the quarantine when it is not
-    /// a report. The report's canonical text is written once; each build's mark and `/chalks`
-    /// record are assembled from pieces of it instead of being serialised again.
-    public init(tape: JSONTape, at item: Int) throws(ReportRejection) {
+    /// a report. The report's canonical text is written once; with `withTexts`, each build's mark
+    /// and `/chalks` record are assembled from pieces of it instead of being serialised again
+    /// (ingest doesn't need them: the stores keep only the report and cut them out on reads).
+    public init(tape: JSONTape, at item: Int, withTexts: Bool = false) throws(ReportRejection) {
         guard tape.kind(item) == .object else { throw ReportRejection("not a JSON object") }
         guard let opNode = tape.member(item, "_OPERATION") else { throw ReportRejection("no _OPERATION key") }
         guard let op = tape.string(opNode), !op.isEmpty else {
@@ -139,8 +144,9 @@ public struct PreparedReport: Sendable {
             guard let midNode = tape.member(chalk.node, "METADATA_ID"), let metadataID = tape.string(midNode),
                   !metadataID.isEmpty else { continue }
             if links.contains(where: { $0.metadataID == metadataID }) { continue }
+            let makesRecord = makesChalks && tape.member(chalk.node, "CHALK_ID") != nil
             var record: String?
-            if makesChalks, tape.member(chalk.node, "CHALK_ID") != nil {
+            if makesRecord, withTexts {
                 // The reference server merges `{**item, **report_without_CHALKS}`: report keys win.
                 record = PreparedReport.merged(tape, out, chalk.members, reportMembers)
             }
@@ -153,7 +159,8 @@ public struct PreparedReport: Sendable {
                 commit: text("COMMIT_ID"),
                 branch: text("BRANCH"),
                 images: PreparedReport.images(item: PreparedReport.imageKeys(tape, chalk.node), report: reportImageKeys),
-                mark: String(decoding: out[chalk.range], as: UTF8.self),
+                makesChalkRecord: makesRecord,
+                mark: withTexts ? String(decoding: out[chalk.range], as: UTF8.self) : "",
                 chalkRecord: record))
         }
         builds = links

@@ -82,7 +82,8 @@ struct PostgresIngestPlan: Sendable {
         for row in reports {
             guard let id = newIDs[row.report.identity] else { continue }
             for link in row.report.builds {
-                builds[link.metadataID, default: BuildUpsert(link, received: row.received)].merge(link, received: row.received)
+                builds[link.metadataID, default: BuildUpsert(link, received: row.received, report: id)]
+                    .merge(link, received: row.received, report: id)
                 links.append((link.metadataID, id))
                 for image in link.images { images.insert([image, link.metadataID]) }
             }
@@ -132,14 +133,13 @@ struct PostgresIngestPlan: Sendable {
                 binds.append(b.link.branch)
                 binds.append(b.firstSeen)
                 binds.append(b.lastSeen)
-                binds.append(b.link.mark)
-                binds.append(b.link.chalkRecord)
                 binds.append(b.chalkReceived)
-                return "(" + (1...11).map { "$\(n + $0)" }.joined(separator: ", ") + ")"
+                binds.append(b.sourceReport)
+                return "(" + (1...10).map { "$\(n + $0)" }.joined(separator: ", ") + ", '')"
             }
             try await conn.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO builds (metadata_id, chalk_id, artifact_type, repo, commit_id, branch,
-                                    first_seen, last_seen, mark, chalk, chalk_received)
+                                    first_seen, last_seen, chalk_received, source_report, mark)
                 VALUES \(values.joined(separator: ", "))
                 ON CONFLICT (metadata_id) DO UPDATE SET
                   first_seen = LEAST(builds.first_seen, excluded.first_seen),
@@ -156,15 +156,18 @@ private struct BuildUpsert {
     var firstSeen: Int64
     var lastSeen: Int64
     var chalkReceived: Int64?
+    /// The report the mark and `/chalks` record are cut from.
+    var sourceReport: Int64
 
-    init(_ link: BuildLink, received: Int64) {
+    init(_ link: BuildLink, received: Int64, report: Int64) {
         self.link = link
         firstSeen = received
         lastSeen = received
-        chalkReceived = link.chalkRecord == nil ? nil : received
+        chalkReceived = link.makesChalkRecord ? received : nil
+        sourceReport = report
     }
 
-    mutating func merge(_ other: BuildLink, received: Int64) {
+    mutating func merge(_ other: BuildLink, received: Int64, report: Int64) {
         firstSeen = min(firstSeen, received)
         lastSeen = max(lastSeen, received)
         link.chalkID = link.chalkID ?? other.chalkID
@@ -172,9 +175,9 @@ private struct BuildUpsert {
         link.repo = link.repo ?? other.repo
         link.commit = link.commit ?? other.commit
         link.branch = link.branch ?? other.branch
-        if link.chalkRecord == nil, let record = other.chalkRecord {
-            link.chalkRecord = record
-            link.mark = other.mark
+        if !link.makesChalkRecord, other.makesChalkRecord {
+            link.makesChalkRecord = true
+            sourceReport = report
             chalkReceived = received
         }
     }

@@ -70,12 +70,22 @@ public final class PostgresStore: ReportStore {
     }
 
     public func chalks(_ page: PageQuery) async throws -> JSONPage {
-        try await jsonPage(ReadQueries.chalks(.postgres, page), limit: page.limit)
+        let rows = try await run(ReadQueries.chalks(.postgres, page))
+        var out: [(id: Int64, json: String)] = []
+        for try await (id, metadataID, stored, body) in rows.decode((Int64, String, String?, String?).self) {
+            if let record = BuildTexts.record(stored: stored, sourceBody: body, metadataID: metadataID) {
+                out.append((id, record))
+            }
+        }
+        let trimmed = SQLiteStore.trim(out, page.limit)
+        return JSONPage(rows: trimmed.rows, hasMore: trimmed.hasMore)
     }
 
     public func chalk(metadataID: String) async throws -> String? {
         let rows = try await run(ReadQueries.chalk(.postgres, metadataID))
-        for try await chalk in rows.decode(String.self) { return chalk }
+        for try await (stored, body) in rows.decode((String?, String?).self) {
+            return BuildTexts.record(stored: stored, sourceBody: body, metadataID: metadataID)
+        }
         return nil
     }
 
@@ -160,9 +170,10 @@ public final class PostgresStore: ReportStore {
     }
 
     private static func buildSummary(_ row: PostgresRow) throws -> BuildSummary {
-        let (id, metadataID, chalkID, artifactType, repo, commit, branch, firstSeen, lastSeen, mark) = try row.decode(
-            (Int64, String, String?, String?, String?, String?, String?, Int64, Int64, String).self)
+        let (id, metadataID, chalkID, artifactType, repo, commit, branch, firstSeen, lastSeen, mark, body) = try row.decode(
+            (Int64, String, String?, String?, String?, String?, String?, Int64, Int64, String, String?).self)
         return BuildSummary(id: id, metadataID: metadataID, chalkID: chalkID, artifactType: artifactType, repo: repo,
-                            commit: commit, branch: branch, firstSeen: firstSeen, lastSeen: lastSeen, mark: mark)
+                            commit: commit, branch: branch, firstSeen: firstSeen, lastSeen: lastSeen,
+                            mark: BuildTexts.mark(stored: mark, sourceBody: body, metadataID: metadataID))
     }
 }

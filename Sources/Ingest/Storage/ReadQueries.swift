@@ -57,23 +57,28 @@ struct SQLQuery: Sendable {
 
 /// The read queries, written once for both dialects.
 enum ReadQueries {
+    /// A build's columns and its source report's body (the mark and `/chalks` record are cut
+    /// from it: see `BuildTexts`).
     static let buildColumns =
-        "id, metadata_id, chalk_id, artifact_type, repo, commit_id, branch, first_seen, last_seen, mark"
+        "b.id, b.metadata_id, b.chalk_id, b.artifact_type, b.repo, b.commit_id, b.branch, b.first_seen, b.last_seen, b.mark, r.body"
+    static let buildsWithSource = " FROM builds b LEFT JOIN reports r ON r.id = b.source_report"
     static let reportColumns =
         "r.id, r.operation, r.received, r.exec_id, r.host, r.container, r.pod, r.function, r.probability, r.body"
 
+    /// Rows: id, metadata_id, stored record (before schema 2) or NULL, source report body.
     static func chalks(_ dialect: SQLDialect, _ page: PageQuery) -> (String, [SQLArgument]) {
         var q = SQLQuery(dialect)
-        q.add("chalk IS NOT NULL")
-        let tail = q.page(page, idColumn: "id", timeColumn: "chalk_received")
-        return ("SELECT id, chalk FROM builds" + q.whereClause + tail, q.arguments)
+        q.add("b.chalk_received IS NOT NULL")
+        let tail = q.page(page, idColumn: "b.id", timeColumn: "b.chalk_received")
+        return ("SELECT b.id, b.metadata_id, b.chalk, r.body" + buildsWithSource + q.whereClause + tail, q.arguments)
     }
 
+    /// Row: stored record (before schema 2) or NULL, source report body.
     static func chalk(_ dialect: SQLDialect, _ metadataID: String) -> (String, [SQLArgument]) {
         var q = SQLQuery(dialect)
-        q.add("metadata_id = ?", .text(metadataID))
-        q.add("chalk IS NOT NULL")
-        return ("SELECT chalk FROM builds" + q.whereClause, q.arguments)
+        q.add("b.metadata_id = ?", .text(metadataID))
+        q.add("b.chalk_received IS NOT NULL")
+        return ("SELECT b.chalk, r.body" + buildsWithSource + q.whereClause, q.arguments)
     }
 
     static func reports(_ dialect: SQLDialect, operation: String?, _ page: PageQuery) -> (String, [SQLArgument]) {
@@ -91,34 +96,34 @@ enum ReadQueries {
 
     static func builds(_ dialect: SQLDialect, _ filter: BuildFilter, _ page: PageQuery) -> (String, [SQLArgument]) {
         var q = SQLQuery(dialect)
-        if let repo = filter.repo { q.add("repo = ?", .text(repo)) }
-        if let commit = filter.commit { q.add("commit_id = ?", .text(commit)) }
-        if let branch = filter.branch { q.add("branch = ?", .text(branch)) }
+        if let repo = filter.repo { q.add("b.repo = ?", .text(repo)) }
+        if let commit = filter.commit { q.add("b.commit_id = ?", .text(commit)) }
+        if let branch = filter.branch { q.add("b.branch = ?", .text(branch)) }
         if let image = filter.image {
-            q.add("metadata_id IN (SELECT metadata_id FROM build_images WHERE image = ?)", .text(image))
+            q.add("b.metadata_id IN (SELECT metadata_id FROM build_images WHERE image = ?)", .text(image))
         }
         if let text = filter.text, !text.isEmpty {
             let pattern = "%" + escapeLike(text.lowercased()) + "%"
             q.add("""
-                (LOWER(metadata_id || ' ' || COALESCE(chalk_id, '') || ' ' || COALESCE(repo, '') || ' ' || \
-                COALESCE(commit_id, '') || ' ' || COALESCE(branch, '') || ' ' || COALESCE(artifact_type, '')) \
-                LIKE ? ESCAPE '\\' OR metadata_id IN (SELECT metadata_id FROM build_images WHERE LOWER(image) LIKE ? ESCAPE '\\'))
+                (LOWER(b.metadata_id || ' ' || COALESCE(b.chalk_id, '') || ' ' || COALESCE(b.repo, '') || ' ' || \
+                COALESCE(b.commit_id, '') || ' ' || COALESCE(b.branch, '') || ' ' || COALESCE(b.artifact_type, '')) \
+                LIKE ? ESCAPE '\\' OR b.metadata_id IN (SELECT metadata_id FROM build_images WHERE LOWER(image) LIKE ? ESCAPE '\\'))
                 """, .text(pattern), .text(pattern))
         }
         // A build belongs to a window when it was seen inside it.
         var windowless = page
         windowless.since = nil
         windowless.until = nil
-        if let since = page.since { q.add("last_seen >= ?", .integer(since)) }
-        if let until = page.until { q.add("first_seen <= ?", .integer(until)) }
-        let tail = q.page(windowless, idColumn: "id", timeColumn: "first_seen")
-        return ("SELECT \(buildColumns) FROM builds" + q.whereClause + tail, q.arguments)
+        if let since = page.since { q.add("b.last_seen >= ?", .integer(since)) }
+        if let until = page.until { q.add("b.first_seen <= ?", .integer(until)) }
+        let tail = q.page(windowless, idColumn: "b.id", timeColumn: "b.first_seen")
+        return ("SELECT \(buildColumns)" + buildsWithSource + q.whereClause + tail, q.arguments)
     }
 
     static func build(_ dialect: SQLDialect, _ metadataID: String) -> (String, [SQLArgument]) {
         var q = SQLQuery(dialect)
-        q.add("metadata_id = ?", .text(metadataID))
-        return ("SELECT \(buildColumns) FROM builds" + q.whereClause, q.arguments)
+        q.add("b.metadata_id = ?", .text(metadataID))
+        return ("SELECT \(buildColumns)" + buildsWithSource + q.whereClause, q.arguments)
     }
 
     static func linkedReports(_ dialect: SQLDialect, _ metadataID: String) -> (String, [SQLArgument]) {
@@ -133,6 +138,7 @@ enum ReadQueries {
         let marks = Array(repeating: "?", count: execIDs.count).joined(separator: ", ")
         var args: [SQLArgument] = execIDs.map { .text($0) }
         q.addList("exec_id IN (\(marks))", &args)
+        // Written exactly as the partial index's condition, so both planners use that index.
         q.add("operation <> 'exec'")
         return ("SELECT id, exec_id, operation, received FROM reports" + q.whereClause, q.arguments)
     }

@@ -2,16 +2,22 @@
 /// (server receive time), which keeps time windows and ordering dialect-neutral.
 ///
 /// - `reports`: every distinct report (by identity), with the fields queries filter on.
-/// - `builds`: one row per METADATA_ID; `chalk` is the reference server's `/chalks` record.
+/// - `builds`: one row per METADATA_ID. Its mark (`_CHALKS` item) and reference-style `/chalks`
+///   record are cut from the report named by `source_report` when read (`BuildTexts`), so no
+///   report is stored twice. Version 1 stored both as text (`mark`, `chalk`); those rows keep them,
+///   and version 2 writes `mark` as '' and `chalk` as NULL. `chalk_received` is non-NULL exactly
+///   when the build has a `/chalks` record.
 /// - `report_builds`: which reports name which builds (a repeated METADATA_ID adds a link).
 ///   On SQLite it and `build_images` are WITHOUT ROWID tables (one B-tree each instead of a
 ///   table plus its primary-key index: a page less to write per report). Databases made before
 ///   keep their rowid tables; the queries are the same for both.
 /// - `build_images`: tags and digests a build answers to, for `?image=`.
+/// - `reports_follower_exec_id`: a partial index, only on reports that are not exec reports
+///   (the followers query asks for exactly those), so an exec report costs one index less.
 /// - `rejects`: the quarantine. `tokens`: API tokens by SHA-256 of the secret.
 enum Schema {
     /// Bumped when the statements below change; stored in `schema_version`.
-    static let version = 1
+    static let version = 2
 
     static let sqlite: [String] = [
         """
@@ -26,7 +32,11 @@ enum Schema {
           body TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS reports_operation ON reports(operation, id)",
-        "CREATE INDEX IF NOT EXISTS reports_exec_id ON reports(exec_id)",
+        // Only followers (heartbeats, postexec: not exec reports) are looked up by _EXEC_ID, so
+        // exec reports, the bulk of the traffic, stay out of this index. Version 1 indexed every
+        // report's exec_id (`reports_exec_id`); it is replaced.
+        "CREATE INDEX IF NOT EXISTS reports_follower_exec_id ON reports(exec_id) WHERE operation <> 'exec'",
+        "DROP INDEX IF EXISTS reports_exec_id",
         """
         CREATE TABLE IF NOT EXISTS builds (
           id INTEGER PRIMARY KEY,
@@ -34,7 +44,8 @@ enum Schema {
           chalk_id TEXT, artifact_type TEXT, repo TEXT, commit_id TEXT, branch TEXT,
           first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
           mark TEXT NOT NULL,
-          chalk TEXT, chalk_received INTEGER)
+          chalk TEXT, chalk_received INTEGER,
+          source_report INTEGER)
         """,
         "CREATE INDEX IF NOT EXISTS builds_repo ON builds(repo)",
         "CREATE INDEX IF NOT EXISTS builds_commit ON builds(commit_id)",
@@ -74,7 +85,11 @@ enum Schema {
           body TEXT NOT NULL)
         """,
         "CREATE INDEX IF NOT EXISTS reports_operation ON reports(operation, id)",
-        "CREATE INDEX IF NOT EXISTS reports_exec_id ON reports(exec_id)",
+        // Only followers (heartbeats, postexec: not exec reports) are looked up by _EXEC_ID, so
+        // exec reports, the bulk of the traffic, stay out of this index. Version 1 indexed every
+        // report's exec_id (`reports_exec_id`); it is replaced.
+        "CREATE INDEX IF NOT EXISTS reports_follower_exec_id ON reports(exec_id) WHERE operation <> 'exec'",
+        "DROP INDEX IF EXISTS reports_exec_id",
         """
         CREATE TABLE IF NOT EXISTS builds (
           id BIGSERIAL PRIMARY KEY,
@@ -82,7 +97,8 @@ enum Schema {
           chalk_id TEXT, artifact_type TEXT, repo TEXT, commit_id TEXT, branch TEXT,
           first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,
           mark TEXT NOT NULL,
-          chalk TEXT, chalk_received BIGINT)
+          chalk TEXT, chalk_received BIGINT,
+          source_report BIGINT)
         """,
         "CREATE INDEX IF NOT EXISTS builds_repo ON builds(repo)",
         "CREATE INDEX IF NOT EXISTS builds_commit ON builds(commit_id)",
@@ -107,5 +123,12 @@ enum Schema {
           name TEXT, created BIGINT NOT NULL)
         """,
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+        // Version 2 (a version-1 database lacks it; new ones have it from CREATE TABLE).
+        "ALTER TABLE builds ADD COLUMN IF NOT EXISTS source_report BIGINT",
+    ]
+
+    /// SQLite has no ADD COLUMN IF NOT EXISTS: these run when `table` lacks `column`.
+    static let sqliteAddedColumns: [(table: String, column: String, sql: String)] = [
+        ("builds", "source_report", "ALTER TABLE builds ADD COLUMN source_report INTEGER"),
     ]
 }
