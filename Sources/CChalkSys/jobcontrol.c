@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CChalkSys.h"
+#include "raw_syscall.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 // just read and forwarded. To stop like the workload did, chalk lets exactly one stop signal take
 // its default action, for the time of one system call, in the signal loop's thread.
 
-#define KSIGSET_SIZE 8
 
 static uint64_t sigbit(int sig) { return (uint64_t)1 << (sig - 1); }
 
@@ -24,7 +24,7 @@ static int take_pending(int sig) {
     int took = 0;
     // A standard signal is queued at most once per queue (thread and process): two tries empty both.
     for (int i = 0; i < 2; i++) {
-        long r = syscall(SYS_rt_sigtimedwait, &set, &info, &zero, KSIGSET_SIZE);
+        long r = syscall(SYS_rt_sigtimedwait, &set, &info, &zero, CHALK_KSIGSET_SIZE);
         if (r != sig) break;
         took = 1;
     }
@@ -54,7 +54,7 @@ int chalk_job_stop(int sig, int whole_group) {
     int sent_errno = errno;
     if (sig != SIGSTOP) {
         uint64_t one = sigbit(sig);
-        syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &one, NULL, KSIGSET_SIZE);
+        syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &one, NULL, CHALK_KSIGSET_SIZE);
         chalk_block_all_signals();
     }
     // Never let the stop signal reach the signal loop: it would forward it to the workload,

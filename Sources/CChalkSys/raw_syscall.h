@@ -58,6 +58,17 @@ typedef struct {
 
 #define CHALK_KSIGSET_SIZE 8
 
+/// Sets `sig` to SIG_DFL or SIG_IGN (`handler`); *old (when not NULL) gets the former action.
+/// No restorer is needed for these two. Returns 0 or -errno.
+static inline long chalk_raw_set_disposition(int sig, void *handler, chalk_ksigaction *old) {
+    chalk_ksigaction sa;
+    sa.handler = handler;
+    sa.flags = 0;
+    sa.restorer = 0;
+    sa.mask = 0;
+    return chalk_sys4(SYS_rt_sigaction, sig, (long)&sa, (long)old, CHALK_KSIGSET_SIZE);
+}
+
 // Freestanding string helpers (the libc ones are IFUNCs, unusable before glibc's start-up).
 static inline size_t chalk_strlen(const char *s) {
     size_t n = 0;

@@ -10,9 +10,9 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 
-// The kernel's sigset is 64 bits on Linux (_NSIG = 64); glibc's sigset_t is larger. Raw syscalls
-// take the kernel's size, and let chalk block and wait for 32 and 33, which glibc hides.
-#define KSIGSET_SIZE 8
+// The kernel's sigset is 64 bits on Linux (_NSIG = 64; CHALK_KSIGSET_SIZE); glibc's sigset_t is
+// larger. Raw syscalls take the kernel's size, and let chalk block and wait for 32 and 33, which
+// glibc hides.
 
 static uint64_t inherited_mask;
 static uint64_t inherited_ignored;
@@ -71,13 +71,9 @@ int chalk_block_all_signals(void) {
 /// SIGCHLD back to SIG_DFL (an inherited SIG_IGN would let the kernel reap the workload's status
 /// away); the workload gets the inherited disposition back. Safe before libc.
 void chalk_default_sigchld(void) {
-    chalk_ksigaction sa, old;
-    sa.handler = (void *)SIG_DFL;
-    sa.flags = 0;
-    sa.restorer = 0;
-    sa.mask = 0;
+    chalk_ksigaction old;
     old.handler = (void *)SIG_DFL;
-    chalk_sys4(SYS_rt_sigaction, SIGCHLD, (long)&sa, (long)&old, CHALK_KSIGSET_SIZE);
+    chalk_raw_set_disposition(SIGCHLD, (void *)SIG_DFL, &old);
     if (old.handler == (void *)SIG_IGN) sigchld_was_ignored = (uint64_t)1 << (SIGCHLD - 1);
 }
 
@@ -85,7 +81,7 @@ void chalk_default_sigchld(void) {
 
 int chalk_signalfd_open(void) {
     uint64_t all = ~(uint64_t)0;
-    return (int)syscall(SYS_signalfd4, -1, &all, KSIGSET_SIZE, SFD_CLOEXEC | SFD_NONBLOCK);
+    return (int)syscall(SYS_signalfd4, -1, &all, CHALK_KSIGSET_SIZE, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 int chalk_wait_signal(int sfd, long timeout_ms, pid_t *sender_pid, int *code) {
@@ -110,7 +106,7 @@ int chalk_wait_signal(int sfd, long timeout_ms, pid_t *sender_pid, int *code) {
         ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
         tsp = &ts;
     }
-    long r = syscall(SYS_rt_sigtimedwait, &all, &info, tsp, KSIGSET_SIZE);
+    long r = syscall(SYS_rt_sigtimedwait, &all, &info, tsp, CHALK_KSIGSET_SIZE);
     if (r < 0) {
         if (errno == EAGAIN) return 0;
         return -1;

@@ -78,14 +78,7 @@ __asm__(".text\n"
 /// are reset by execve anyway. 32 and 33 belong to glibc.
 static void restore_dispositions(int pristine) {
     if (pristine) {
-        if (chalk_sigchld_was_ignored()) {
-            chalk_ksigaction sa;
-            sa.handler = (void *)SIG_IGN;
-            sa.flags = 0;
-            sa.restorer = 0;
-            sa.mask = 0;
-            chalk_sys4(SYS_rt_sigaction, SIGCHLD, (long)&sa, 0, CHALK_KSIGSET_SIZE);
-        }
+        if (chalk_sigchld_was_ignored()) chalk_raw_set_disposition(SIGCHLD, (void *)SIG_IGN, 0);
         return;
     }
     uint64_t inherited = chalk_inherited_ignored();
@@ -96,12 +89,7 @@ static void restore_dispositions(int pristine) {
         int want_ignored = (inherited >> (sig - 1)) & 1;
         int is_ignored = cur.handler == (void *)SIG_IGN;
         if (want_ignored == is_ignored && (is_ignored || cur.handler == (void *)SIG_DFL)) continue;
-        chalk_ksigaction sa;
-        sa.handler = want_ignored ? (void *)SIG_IGN : (void *)SIG_DFL;
-        sa.flags = 0;
-        sa.restorer = 0;
-        sa.mask = 0;
-        chalk_sys4(SYS_rt_sigaction, sig, (long)&sa, 0, CHALK_KSIGSET_SIZE);
+        chalk_raw_set_disposition(sig, want_ignored ? (void *)SIG_IGN : (void *)SIG_DFL, 0);
     }
 }
 

@@ -2,10 +2,12 @@
 #include "CChalkSys.h"
 #include "raw_syscall.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 // prctl with the raw syscall: chalk_set_child_subreaper_early is safe before libc (the ELF entry
-// launcher may ask for the subreaper bit then). The others return 0 or -1/errno like the libc
+// launcher may ask for the subreaper bit then), as are the clock and /proc/self/exe readers. The others return 0 or -1/errno like the libc
 // wrappers, for Swift callers (libc is up by then).
 #pragma clang attribute push(__attribute__((no_stack_protector, no_builtin)), apply_to = function)
 
@@ -16,6 +18,18 @@ static int prctl_raw(long option, long arg, int set_errno) {
         return -1;
     }
     return (int)r;
+}
+
+int64_t chalk_wall_millis_early(void) {
+    struct timespec ts;
+    if (chalk_sys2(SYS_clock_gettime, CLOCK_REALTIME, (long)&ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long chalk_self_exe_early(char *buf, size_t size) {
+    long n = chalk_sys4(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)buf, (long)size - 1);
+    buf[n > 0 ? n : 0] = 0;
+    return n > 0 ? n : -1;
 }
 
 int chalk_set_child_subreaper_early(int on) { return prctl_raw(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0); }

@@ -1,47 +1,19 @@
 #define _GNU_SOURCE
 #include "CExecLaunch.h"
 #include "CChalkSys.h"
-#include <fcntl.h>
 #include <sys/auxv.h>
-#include <sys/syscall.h>
-#include <time.h>
 
 // Everything the launcher runs is safe before libc: CChalkSys's freestanding functions and the
-// raw calls below. No libc function is called, no errno is touched, and nothing is compiled with
+// code below. No libc function is called, no errno is touched, and nothing is compiled with
 // stack protection, because in the static chalk this runs from the ELF entry point, before glibc
 // has set up TLS or resolved its IFUNCs (see chalk_entry below).
 #pragma clang attribute push(__attribute__((no_stack_protector, no_builtin)), apply_to = function)
-
-#if defined(__x86_64__)
-static inline long sys4(long n, long a, long b, long c, long d) {
-    register long r10 __asm__("r10") = d;
-    long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-    return ret;
-}
-#elif defined(__aarch64__)
-static inline long sys4(long n, long a, long b, long c, long d) {
-    register long x8 __asm__("x8") = n;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-    return x0;
-}
-#endif
 
 static chalk_early_spawn result = { .state = CHALK_EARLY_NONE, .tty_fd = -1, .controlling_tty = -1 };
 static char candidate_arena[16 * 1024];
 static chalk_candidates candidates;
 
 const chalk_early_spawn *chalk_early_spawn_result(void) { return &result; }
-
-static int64_t wall_millis(void) {
-    struct timespec ts;
-    if (sys4(SYS_clock_gettime, CLOCK_REALTIME, (long)&ts, 0, 0) != 0) return 0;
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *env_value(char **envp, const char *name) {
     for (; envp && *envp; envp++) {
@@ -67,7 +39,7 @@ static void chalk_early_exec(int argc, char **argv, char **envp, int launcher) {
     int words = argc - cl.command_index;
     if (words > MAX_WORDS) return;
 
-    int64_t start = wall_millis();
+    int64_t start = chalk_wall_millis_early();
     chalk_capture_inherited_signals_once();
     // As ExecCommand.runFast: every signal blocked before any thread exists (every later thread
     // inherits the mask), and an inherited SIGCHLD=SIG_IGN undone so the workload's status is
@@ -88,8 +60,7 @@ static void chalk_early_exec(int argc, char **argv, char **envp, int launcher) {
     long sl = -1;
     const char *w = wargv[0];
     while (*w && *w != '/') w++;
-    if (!*w) sl = sys4(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)self, sizeof self - 1);
-    self[sl > 0 ? sl : 0] = 0;
+    if (!*w) sl = chalk_self_exe_early(self, sizeof self);
     int err = 0;
     candidates.arena = candidate_arena;
     candidates.arena_size = sizeof candidate_arena;

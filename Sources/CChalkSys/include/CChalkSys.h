@@ -10,6 +10,11 @@
 int chalk_set_child_subreaper(int on);
 /// chalk_set_child_subreaper without errno: safe before libc.
 int chalk_set_child_subreaper_early(int on);
+/// The wall clock in milliseconds since the epoch (0 on failure). Safe before libc.
+int64_t chalk_wall_millis_early(void);
+/// chalk's own executable (readlink of /proc/self/exe), NUL-terminated in buf; its length, or -1
+/// (buf then holds ""). Safe before libc.
+long chalk_self_exe_early(char *buf, size_t size);
 int chalk_get_child_subreaper(int *out);
 int chalk_set_pdeathsig(int sig);
 /// Makes the calling thread a background thread: a real-time policy (chalk started under chrt)
