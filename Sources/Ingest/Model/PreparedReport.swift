@@ -80,19 +80,12 @@ public struct PreparedReport: Sendable {
         var items: [(node: Int, range: Range<Int>, members: [CanonicalMember])] = []
         let chalksKey = tape.member(item, "_CHALKS").map { $0 - 1 }
         tape.withWriter { w in
-            out.append(UInt8(ascii: "{"))
-            for (k, key) in w.sortedKeys(item).enumerated() {
-                if k > 0 { out.append(UInt8(ascii: ",")) }
-                let start = out.count
-                w.string(key, into: &out)
-                out.append(UInt8(ascii: ":"))
+            w.object(item, into: &out, noting: &reportMembers) { key, out in
+                guard key == chalksKey else { return false }
+                // _CHALKS: each object item is written noting its own members (for its mark and
+                // /chalks record); the member itself is not noted (the record leaves it out).
                 let value = key + 1
-                guard key == chalksKey else {
-                    w.value(value, into: &out)
-                    reportMembers.append(CanonicalMember(key: key, range: start..<out.count))
-                    continue
-                }
-                guard w.kind(value) == .array else { w.value(value, into: &out); continue }
+                guard w.kind(value) == .array else { w.value(value, into: &out); return true }
                 out.append(UInt8(ascii: "["))
                 var element = value + 1
                 for e in 0..<w.nodes[value].count {
@@ -102,21 +95,12 @@ public struct PreparedReport: Sendable {
                     let itemStart = out.count
                     var members: [CanonicalMember] = []
                     members.reserveCapacity(w.nodes[element].count)
-                    out.append(UInt8(ascii: "{"))
-                    for (m, itemKey) in w.sortedKeys(element).enumerated() {
-                        if m > 0 { out.append(UInt8(ascii: ",")) }
-                        let memberStart = out.count
-                        w.string(itemKey, into: &out)
-                        out.append(UInt8(ascii: ":"))
-                        w.value(itemKey + 1, into: &out)
-                        members.append(CanonicalMember(key: itemKey, range: memberStart..<out.count))
-                    }
-                    out.append(UInt8(ascii: "}"))
+                    w.object(element, into: &out, noting: &members)
                     items.append((element, itemStart..<out.count, members))
                 }
                 out.append(UInt8(ascii: "]"))
+                return true
             }
-            out.append(UInt8(ascii: "}"))
         }
 
         identity = sha256Hex(out)
@@ -245,4 +229,24 @@ public struct RejectedItem: Sendable {
     public var error: String
     /// The item's canonical JSON.
     public var item: String
+}
+
+extension CanonicalTapeWriter {
+    /// Appends object node `i` in canonical form, noting each member's key node and the byte
+    /// range of its `"key":value`. `special(key, &out)` may write a member's value itself and
+    /// return true: that member is then not noted.
+    fileprivate func object(_ i: Int, into out: inout [UInt8], noting members: inout [PreparedReport.CanonicalMember],
+                            special: (Int, inout [UInt8]) -> Bool = { _, _ in false }) {
+        out.append(UInt8(ascii: "{"))
+        for (k, key) in sortedKeys(i).enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            let start = out.count
+            string(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if special(key, &out) { continue }
+            value(key + 1, into: &out)
+            members.append(PreparedReport.CanonicalMember(key: key, range: start..<out.count))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
 }
