@@ -1,11 +1,18 @@
 import Config
 import Marking
 import Reporting
+import Synchronization
+
+/// The first report's host keys, shared by the copies of an `ExecCollectors`.
+final class HostKeyCache: Sendable {
+    let keys = Mutex<ChalkObject?>(nil)
+}
 
 /// The exec reporter's calls into the collectors (Reporting/Collectors): one `Collector` per run,
 /// so cloud, Kubernetes and Lambda look-ups happen at most once and heartbeats reuse them.
 struct ExecCollectors: Sendable {
     let collector: Collector
+    private let hostCache = HostKeyCache()
 
     /// Builds the run's collector. Only keys the exec, heartbeat and postexec templates (and the
     /// custom reports that fire for them) use are asked for where a collector has costly work.
@@ -28,8 +35,20 @@ struct ExecCollectors: Sendable {
             positionalArgs: info.workloadArgv, envFilter: filter, searchPaths: [info.startDirectory], wantedKeys: wanted))
     }
 
-    /// Run-time host keys (`_OP_*`, `_ENV`, container, cloud, Kubernetes, Lambda, ...).
-    func hostKeys() -> ChalkObject { collector.runTimeHost() }
+    /// Run-time host keys (`_OP_*`, `_ENV`, container, cloud, Kubernetes, Lambda, ...). Collected
+    /// in full for the first report of the run; heartbeats and postexec reuse that and take only
+    /// the keys that change (`runTimeChangingHost`) fresh, so the postexec report, written after
+    /// the workload exited and before chalk can exit, does not walk /proc and the git
+    /// repository again.
+    func hostKeys() -> ChalkObject {
+        if var host = hostCache.keys.withLock({ $0 }) {
+            host.merge(collector.runTimeChangingHost())
+            return host
+        }
+        let host = collector.runTimeHost()
+        hostCache.keys.withLock { $0 = host }
+        return host
+    }
 
     /// Run-time artifact keys of the workload: `_PROCESS_*` read from /proc now (no cache),
     /// `_INSTANCE_CONTAINER_ID`. `_PROCESS_PID` and `_PROCESS_ARGV` are kept even after the

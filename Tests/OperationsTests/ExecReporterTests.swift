@@ -11,8 +11,10 @@ import Glibc
 #endif
 
 /// The exec reporter with a given config and its reports captured (the spawn, the signal loop and
-/// the file sink are covered end to end in CLITests).
-@Suite struct ExecReporterTests {
+/// the file sink are covered end to end in CLITests). Serialized: `heartbeatMemoryStaysFlat`
+/// reads the process's RSS, which the 400 reporters of `probabilityFiftySamplesAboutHalf`, run
+/// alongside, grew by 9 MB.
+@Suite(.serialized) struct ExecReporterTests {
     final class Captured: Sendable {
         let runs = Mutex<[CollectedRun]>([])
         let count = Atomic<Int>(0)
@@ -76,6 +78,25 @@ import Glibc
         #expect(runs.last?.host["_OP_EXIT_CODE"] == .int(143))
         #expect(runs.first?.host["_EXEC_ID"] == runs.last?.host["_EXEC_ID"])
         #expect(runs.first?.unmarked == ["/bin/sh"])
+    }
+
+    /// Heartbeat and postexec reports reuse the exec report's host keys but not its clock.
+    @Test func laterReportsKeepTheHostKeysAndReadTheClockAgain() throws {
+        let (r, captured) = Self.start(Self.config(probability: 100))
+        let end = Date().addingTimeInterval(10)
+        while captured.all.isEmpty && Date() < end { usleep(1_000) }
+        usleep(40_000)
+        r.workloadExited(exitCode: 0)
+        #expect(Self.waitFinished(r))
+        let runs = captured.all
+        let exec = try #require(runs.first?.host), post = try #require(runs.last?.host)
+        let execMono = try #require(exec["_MONOTIME"]?.intValue), postMono = try #require(post["_MONOTIME"]?.intValue)
+        #expect(postMono >= execMono + 35, "postexec's _MONOTIME is read when it is written")
+        #expect(try #require(post["_SINCE_MONOTIME"]?.intValue) >= (exec["_SINCE_MONOTIME"]?.intValue ?? 0) + 35)
+        for key in ["_OP_HOSTNAME", "_OP_ARGV", "_OP_PLATFORM", "_OP_EXE_NAME", "_SINCE_TIMESTAMP"] {
+            #expect(post[key] != nil && post[key] == exec[key], "\(key)")
+        }
+        #expect(exec["_OP_EXIT_CODE"] == nil && post["_OPERATION"] == .string("postexec"))
     }
 
     @Test func probabilityFiftySamplesAboutHalf() {

@@ -165,16 +165,15 @@ public final class Collector: Sendable {
         o.setIfNotEmpty("_DATE", .string(c.time.date))
         o.setIfNotEmpty("_TIME", .string(c.time.time))
         o.setIfNotEmpty("_TZ_OFFSET", .string(c.time.tzOffset))
-        let mono = SystemFacts.monotonicMilliseconds()
-        o["_MONOTIME"] = .int(mono)
-        o["_SINCE_MONOTIME"] = .int(mono - SystemFacts.processStart.monoMs)
+        let changing = runTimeChangingHost()
+        o["_MONOTIME"] = changing["_MONOTIME"]
+        o["_SINCE_MONOTIME"] = changing["_SINCE_MONOTIME"]
         o["_SINCE_TIMESTAMP"] = .int(c.time.milliseconds - SystemFacts.processStart.wallMs)
         if c.wants("_ENV") { o.setIfNotEmpty("_ENV", .object(c.envFilter.apply(c.environment))) }
         if c.wants("_OP_ANCESTOR_ARGVS") {
             o.setIfNotEmpty("_OP_ANCESTOR_ARGVS", .array(ProcFS.ancestorArgvs().map { .array($0.map { .string($0) }) }))
         }
-        if c.wantsExplicitly("_OP_ALL_PS_INFO") { o.setIfNotEmpty("_OP_ALL_PS_INFO", .object(ProcFS.allProcesses())) }
-        if c.wantsExplicitly("_OP_CPU_INFO") { o.setIfNotEmpty("_OP_CPU_INFO", .object(ProcFS.loadInfo())) }
+        o.merge(changing)  // the process list and load, after the ancestors as before
         let ghTimeout = c.wants("_BUILD_ORIGIN_KEY", "_BUILD_ORIGIN_OWNER_KEY") ? 3000 : nil
         o.mergeCollected(CIBuildKeys.collect(environment: c.environment, prefix: "_", githubAPITimeoutMs: ghTimeout))
         for p in c.searchPaths {
@@ -184,6 +183,20 @@ public final class Collector: Sendable {
             }
         }
         o.mergeCollected(runTimeEnvironmentKeys())
+        return o
+    }
+
+    /// The run-time host keys that change while a process runs: the monotonic clock, and the
+    /// process list and load when a template asks for them by name. Part of `runTimeHost()`;
+    /// exec's later reports take these fresh and reuse the rest.
+    public func runTimeChangingHost() -> ChalkObject {
+        var o = ChalkObject()
+        let c = context
+        let mono = SystemFacts.monotonicMilliseconds()
+        o["_MONOTIME"] = .int(mono)
+        o["_SINCE_MONOTIME"] = .int(mono - SystemFacts.processStart.monoMs)
+        if c.wantsExplicitly("_OP_ALL_PS_INFO") { o.setIfNotEmpty("_OP_ALL_PS_INFO", .object(ProcFS.allProcesses())) }
+        if c.wantsExplicitly("_OP_CPU_INFO") { o.setIfNotEmpty("_OP_CPU_INFO", .object(ProcFS.loadInfo())) }
         return o
     }
 
