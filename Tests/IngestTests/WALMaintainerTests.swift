@@ -102,4 +102,26 @@ import Testing
         #expect(store.walCounts.failedFlushes == 0, "fdatasync of the -wal file through our own descriptor")
         try await store.close()
     }
+
+    @Test func closingLeavesNoWALBehind() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("db.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        for i in 0..<50 {
+            try await store.addToken(hash: String(format: "%064d", i), scope: .read, name: "t\(i)", created: Int64(i))
+        }
+        let size = { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        #expect(size() > 0, "the tokens are in the WAL before close")
+        // Reads open the pool's reader connections, as a running server's do.
+        async let a = store.tokenScope(hash: String(format: "%064d", 1))
+        async let b = store.counts()
+        _ = try await (a, b)
+        try await store.close()
+        #expect(size() == 0, "close copies the WAL into the database and truncates it")
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.tokenScope(hash: String(format: "%064d", 49)) == .read)
+        try await reopened.close()
+    }
 }
