@@ -91,6 +91,18 @@ import Testing
         m.stop()  // idempotent
     }
 
+    /// The thread shows as "chalk-wal" in top -H, perf and /proc.
+    @Test func theThreadIsNamedForTheOperatingSystem() {
+        let m = maintainer(WALMaintainer.Policy(), Calls())
+        defer { m.stop() }
+        func names() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        #expect(eventually { names().contains("chalk-wal") })
+    }
+
     @Test func theStoreSyncsItsRealWALFile() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
