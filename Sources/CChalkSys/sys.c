@@ -7,8 +7,8 @@
 #include <time.h>
 
 // prctl with the raw syscall: chalk_set_child_subreaper_early is safe before libc (the ELF entry
-// launcher may ask for the subreaper bit then), as are the clock and /proc/self/exe readers. The others return 0 or -1/errno like the libc
-// wrappers, for Swift callers (libc is up by then).
+// launcher may ask for the subreaper bit then), as are the clock and /proc/self/exe readers. The
+// others return 0 or -1/errno like the libc wrappers, for Swift callers (libc is up by then).
 #pragma clang attribute push(__attribute__((no_stack_protector, no_builtin)), apply_to = function)
 
 static int prctl_raw(long option, long arg, int set_errno) {
