@@ -11,6 +11,17 @@ import GRDB
 /// inside whichever commit crosses SQLite's auto-checkpoint threshold: that commit, and every
 /// request waiting on it, used to pay for it. The writer keeps a far higher threshold as a
 /// backstop.
+/// Failures to set up the database file's place.
+enum SQLiteStoreError: Error, CustomStringConvertible {
+    case cannotCreateDirectory(String, String)
+
+    var description: String {
+        switch self {
+        case let .cannotCreateDirectory(dir, reason): return "cannot create its directory \(dir): \(reason)"
+        }
+    }
+}
+
 public final class SQLiteStore: ReportStore {
     private let pool: DatabasePool
     private let checkpointer: DatabaseQueue
@@ -20,9 +31,7 @@ public final class SQLiteStore: ReportStore {
     /// Opens (creating when needed) the database at `path`, creating its directory too.
     public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+        if !directory.isEmpty { try Self.makeDirectories(directory) }
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -64,6 +73,21 @@ public final class SQLiteStore: ReportStore {
                     try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
                 }
             })
+    }
+
+    /// `mkdir -p`, with an error that names the directory and the system's reason (Foundation's
+    /// `createDirectory` error prints as an NSError dump).
+    static func makeDirectories(_ directory: String) throws {
+        var prefix = directory.hasPrefix("/") ? "" : "."
+        for part in directory.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) == 0 || errno == EEXIST { continue }
+            throw SQLiteStoreError.cannotCreateDirectory(prefix, String(cString: strerror(errno)))
+        }
+        var info = stat()
+        if stat(directory, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            throw SQLiteStoreError.cannotCreateDirectory(directory, "not a directory")
+        }
     }
 
     deinit {
