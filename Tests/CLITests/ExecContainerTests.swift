@@ -129,12 +129,9 @@ struct ExecContainerTests {
     }
 
     func waitForLog(_ d: Daemon, _ cid: String, _ text: String, timeout: TimeInterval = 15) -> Bool {
-        let end = Date().addingTimeInterval(timeout)
-        while Date() < end {
-            if let r = try? d.docker(["logs", cid]), r.stdout.contains(text) { return true }
-            usleep(50_000)
+        TestSupport.waitUntil(timeout: timeout, every: 0.05) {
+            (try? d.docker(["logs", cid]))?.stdout.contains(text) == true
         }
-        return false
     }
 }
 

@@ -45,19 +45,13 @@ final class LiveProcess: @unchecked Sendable {
     /// Waits until stdout contains `text` (true), or the timeout passes / the process ends (false).
     @discardableResult
     func waitFor(_ text: String, timeout: TimeInterval = 15) -> Bool {
-        let end = Date().addingTimeInterval(timeout)
-        while Date() < end {
-            if stdout.contains(text) { return true }
-            if !process.isRunning { return stdout.contains(text) }
-            usleep(2_000)
-        }
-        return false
+        TestSupport.waitUntil(timeout: timeout) { stdout.contains(text) || !process.isRunning }
+        return stdout.contains(text)
     }
 
     /// Waits for the process to end (killing it after `timeout`): (exit status or 128+signal).
     func finish(timeout: TimeInterval = 20) -> Int32 {
-        let end = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < end { usleep(2_000) }
+        TestSupport.waitUntil(timeout: timeout) { !process.isRunning }
         if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExit()
         // Grandchildren may still hold the pipes open: don't wait for EOF forever.
@@ -133,12 +127,12 @@ enum ExecTest {
 
     /// The host PID of chalk running as PID 1 under `unshare -fp` (unshare's only child).
     static func namespaceInit(of unsharePID: Int32, timeout: TimeInterval = 10) -> Int32? {
-        let end = Date().addingTimeInterval(timeout)
-        while Date() < end {
-            if let c = children(of: unsharePID).first { return c }
-            usleep(2_000)
+        var found: Int32?
+        TestSupport.waitUntil(timeout: timeout) {
+            found = children(of: unsharePID).first
+            return found != nil
         }
-        return nil
+        return found
     }
 
     /// The state letter of a process (`R`, `S`, `Z`, ...), or nil when it no longer exists.
@@ -150,13 +144,10 @@ enum ExecTest {
 
     /// Waits until `pid` is gone or a zombie. True when it is.
     static func waitUntilDead(_ pid: Int32, timeout: TimeInterval = 10) -> Bool {
-        let end = Date().addingTimeInterval(timeout)
-        while Date() < end {
+        TestSupport.waitUntil(timeout: timeout, every: 0.005) {
             let s = state(of: pid)
-            if s == nil || s == "Z" || s == "X" { return true }
-            usleep(5_000)
+            return s == nil || s == "Z" || s == "X"
         }
-        return false
     }
 
     /// The JSON reports in HOME's chalk.log, one array per line, flattened.

@@ -63,10 +63,9 @@ struct DockerBuildTests {
         #expect((insp["RepoTags"] as? [String])?.contains(tag) == true)
         // No temporary tag is left behind (it is removed in the background, at once).
         var images = ""
-        for _ in 0..<50 {
+        try TestSupport.waitUntil(timeout: 5, every: 0.1) {
             images = try env.dockerRun(["images", "--format", "{{.Repository}}"], home: home).stdout
-            if !images.contains("chalk-intermediate") { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            return !images.contains("chalk-intermediate")
         }
         #expect(!images.contains("chalk-intermediate"))
     }

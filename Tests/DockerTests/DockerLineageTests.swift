@@ -75,10 +75,9 @@ struct DockerLineageTests {
 
         // The containers made to read the base's mark are gone (removed in the background).
         var left = ""
-        for _ in 0..<50 {
+        try TestSupport.waitUntil(timeout: 5, every: 0.1) {
             left = try env.dockerRun(["ps", "-aq", "--filter", "ancestor=\(baseTag)"], home: home).stdout
-            if left.isEmpty { break }
-            Thread.sleep(forTimeInterval: 0.1)
+            return left.isEmpty
         }
         #expect(left.isEmpty)
     }

@@ -1,3 +1,4 @@
+import ChalkTestSupport
 import Foundation
 import Testing
 
@@ -51,8 +52,7 @@ struct DurabilityTests {
         let load = LoadRun()
         _ = load.run(clients: [h.client], token: h.writeToken, threads: 6, perPost: 3, label: "K")
         // Let the load build up, then kill the server mid-stream.
-        let deadline = Date().addingTimeInterval(20)
-        while load.postCount < 60 && Date() < deadline { usleep(20_000) }
+        TestSupport.waitUntil(timeout: 20, every: 0.02) { load.postCount >= 60 }
         h.server.kill9()
         load.stop()
         usleep(300_000)
@@ -97,8 +97,7 @@ struct DurabilityTests {
         let load = LoadRun()
         let clients = h.servers.map(\.client)
         _ = load.run(clients: clients, token: h.writeToken, threads: 6, perPost: 4, maxPosts: 15, label: "P")
-        let deadline = Date().addingTimeInterval(60)
-        while load.postCount < 6 * 15 && Date() < deadline { usleep(20_000) }
+        TestSupport.waitUntil(timeout: 60, every: 0.02) { load.postCount >= 6 * 15 }
         load.stop()
         usleep(300_000)
         let answered = load.answeredIDs

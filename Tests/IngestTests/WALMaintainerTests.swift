@@ -1,3 +1,4 @@
+import ChalkTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -21,12 +22,7 @@ import Testing
 
     /// Polls `condition` for up to `seconds`.
     private func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
-        return condition()
+        TestSupport.waitUntil(timeout: seconds, every: 0.005, condition)
     }
 
     @Test func commitsAreFlushedAndCheckpointedByAge() {

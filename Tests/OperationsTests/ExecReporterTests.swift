@@ -52,9 +52,7 @@ import Glibc
     }
 
     static func waitFinished(_ r: ExecReporter, timeout: TimeInterval = 10) -> Bool {
-        let end = Date().addingTimeInterval(timeout)
-        while !r.finished && Date() < end { usleep(1_000) }
-        return r.finished
+        TestSupport.waitUntil(timeout: timeout, every: 0.001) { r.finished }
     }
 
     @Test func probabilityZeroNeverReportsAndFinishesAtOnce() {
@@ -67,8 +65,7 @@ import Glibc
 
     @Test func probabilityHundredAlwaysReportsExecThenPostexec() {
         let (r, captured) = Self.start(Self.config(probability: 100))
-        let end = Date().addingTimeInterval(10)
-        while captured.all.isEmpty && Date() < end { usleep(1_000) }
+        TestSupport.waitUntil(timeout: 10, every: 0.001) { !captured.all.isEmpty }
         #expect(!r.finished, "a sampled reporter waits for the workload to exit")
         r.workloadExited(exitCode: 143)
         #expect(Self.waitFinished(r))
@@ -83,8 +80,7 @@ import Glibc
     /// Heartbeat and postexec reports reuse the exec report's host keys but not its clock.
     @Test func laterReportsKeepTheHostKeysAndReadTheClockAgain() throws {
         let (r, captured) = Self.start(Self.config(probability: 100))
-        let end = Date().addingTimeInterval(10)
-        while captured.all.isEmpty && Date() < end { usleep(1_000) }
+        TestSupport.waitUntil(timeout: 10, every: 0.001) { !captured.all.isEmpty }
         usleep(40_000)
         r.workloadExited(exitCode: 0)
         #expect(Self.waitFinished(r))
@@ -117,8 +113,7 @@ import Glibc
 
     @Test func heartbeatsCountUpShareTheExecIDAndStopWhenTheWorkloadExits() {
         let (r, captured) = Self.start(Self.config(heartbeat: true, rateMicros: 10_000))
-        let end = Date().addingTimeInterval(20)
-        while captured.all.filter({ $0.operation == "heartbeat" }).count < 5 && Date() < end { usleep(2_000) }
+        TestSupport.waitUntil(timeout: 20) { captured.all.filter({ $0.operation == "heartbeat" }).count >= 5 }
         r.workloadExited(exitCode: 0)
         #expect(Self.waitFinished(r))
         let runs = captured.all
@@ -142,10 +137,9 @@ import Glibc
             return Int(s.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
                 .split(separator: " ").dropFirst().first ?? "") ?? 0
         }
-        let end = Date().addingTimeInterval(60)
-        while captured.count.load(ordering: .relaxed) < 100 && Date() < end { usleep(2_000) }
+        TestSupport.waitUntil(timeout: 60) { captured.count.load(ordering: .relaxed) >= 100 }
         let early = rssKB()
-        while captured.count.load(ordering: .relaxed) < 600 && Date() < end { usleep(5_000) }
+        TestSupport.waitUntil(timeout: 60, every: 0.005) { captured.count.load(ordering: .relaxed) >= 600 }
         let late = rssKB()
         r.workloadExited(exitCode: 0)
         #expect(Self.waitFinished(r))

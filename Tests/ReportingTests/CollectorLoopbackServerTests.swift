@@ -35,10 +35,11 @@ final class LoopbackMetadataServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         var p = 0
-        for _ in 0..<500 {
-            if let s = try? String(contentsOf: dir.appendingPathComponent("port"), encoding: .utf8),
-               let v = Int(s.trimmingCharacters(in: .whitespacesAndNewlines)) { p = v; break }
-            usleep(10_000)
+        let portFile = dir.appendingPathComponent("port")
+        TestSupport.waitUntil(timeout: 5, every: 0.01) {
+            let s = try? String(contentsOf: portFile, encoding: .utf8)
+            p = s.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            return p != 0
         }
         port = p
         if p == 0 { stop(); throw CollectorFixture.FixtureError(message: "loopback server did not start") }

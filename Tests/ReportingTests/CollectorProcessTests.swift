@@ -21,10 +21,9 @@ import Marking
         let pid = p.processIdentifier
         // Wait until the exec has happened.
         var o = ChalkObject()
-        for _ in 0..<200 {
+        TestSupport.waitUntil(timeout: 2, every: 0.01) {
             o = F.collector().runTimeArtifact(path: nil, pid: pid)
-            if o["_PROCESS_COMMAND_NAME"] == "sleep" && o["_PROCESS_STATE"] == "Sleeping" { break }
-            usleep(10_000)
+            return o["_PROCESS_COMMAND_NAME"] == "sleep" && o["_PROCESS_STATE"] == "Sleeping"
         }
         #expect(o["_PROCESS_PID"]?.intValue == Int64(pid))
         #expect(o["_PROCESS_ARGV"] == .array(["sleep", "30"]))

@@ -79,8 +79,7 @@ final class ServerFixture: @unchecked Sendable {
     func terminate(timeout: TimeInterval = 20) -> Int32? {
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        TestSupport.waitUntil(timeout: timeout, every: 0.01) { !process.isRunning }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
