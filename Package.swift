@@ -53,10 +53,14 @@ let serverDependencies: [Package.Dependency] = [
 ]
 
 let serverTargets: [Target] = [
+    // chalk-server's SQLite VFS shim (one pwrite per commit for the WAL, not two per page); links the system
+    // libsqlite3 that GRDB uses.
+    .target(name: "CSQLiteWALBuffer", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
         name: "Ingest",
         dependencies: [
             "CCrypto",
+            "CSQLiteWALBuffer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
@@ -77,7 +81,7 @@ let serverTargets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strict),
-    .testTarget(name: "IngestTests", dependencies: ["Ingest", "ChalkTestSupport"], swiftSettings: strict),
+    .testTarget(name: "IngestTests", dependencies: ["Ingest", "CSQLiteWALBuffer", "ChalkTestSupport"], swiftSettings: strict),
 ]
 
 let package = Package(

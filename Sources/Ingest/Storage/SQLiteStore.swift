@@ -1,3 +1,4 @@
+import CSQLiteWALBuffer
 import Foundation
 import GRDB
 
@@ -32,6 +33,10 @@ public final class SQLiteStore: ReportStore {
     public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try Self.makeDirectories(directory) }
+        // Before the first connection opens: every connection then writes its WAL appends with
+        // one pwrite per commit, not two per page (CSQLiteWALBuffer). Should it fail, SQLite's own VFS stays the
+        // default, which is correct, only slower.
+        _ = chalk_wal_buffer_register()
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
