@@ -81,7 +81,10 @@ let serverTargets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: strict),
-    .testTarget(name: "IngestTests", dependencies: ["Ingest", "CSQLiteWALBuffer", "ChalkTestSupport"], swiftSettings: strict),
+    .testTarget(
+        name: "IngestTests",
+        dependencies: ["Ingest", "CSQLiteWALBuffer", "ChalkTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: strict),
 ]
 
 let package = Package(
