@@ -119,13 +119,18 @@ struct WALBufferSpillTests {
         return try countElsewhere(copy)
     }
 
+    /// `openQueue` on a database in a scratch directory (removed by the caller).
+    static func scratchQueue() throws -> (dir: URL, path: String, queue: DatabaseQueue) {
+        let dir = try TestSupport.makeTempDir("walbuf-spill")
+        let path = dir.appendingPathComponent("db.sqlite").path
+        return (dir, path, try openQueue(path))
+    }
+
     struct Rollback: Error {}
 
     @Test func aRolledBackSpillLeavesOnlyTheCommittedRows() throws {
-        let dir = try TestSupport.makeTempDir("walbuf-spill")
+        let (dir, path, queue) = try Self.scratchQueue()
         defer { TestSupport.removeTree(dir) }
-        let path = dir.appendingPathComponent("db.sqlite").path
-        let queue = try Self.openQueue(path)
         try queue.write { db in
             for i in 0..<20 { try db.execute(sql: "INSERT INTO t (id, v) VALUES (?, zeroblob(1000))", arguments: [i]) }
         }
@@ -145,10 +150,8 @@ struct WALBufferSpillTests {
     }
 
     @Test func aTransactionThatRewritesItsSpilledPagesCommitsWhole() throws {
-        let dir = try TestSupport.makeTempDir("walbuf-spill")
+        let (dir, path, queue) = try Self.scratchQueue()
         defer { TestSupport.removeTree(dir) }
-        let path = dir.appendingPathComponent("db.sqlite").path
-        let queue = try Self.openQueue(path)
         try queue.write { db in
             for i in 0..<2_000 { try db.execute(sql: "INSERT INTO t (id, v) VALUES (?, randomblob(500))", arguments: [i]) }
             // Touch every page again: spilled frames of this transaction are overwritten in place.
