@@ -116,8 +116,11 @@ static int walWrite(WalBufferFile *f, const void *data, int amount, sqlite3_int6
     }
     if (offset == f->commitPage) {
         f->commitPage = -1;
-        f->commitEnd = offset + amount;
-        return flush(f);
+        int rc = flush(f);
+        // Only a commit that reached the file lets the next writes go straight through: after a
+        // failed one, the bytes still buffered must reach the file before anything written later.
+        if (rc == SQLITE_OK) f->commitEnd = offset + amount;
+        return rc;
     }
     return SQLITE_OK;
 }
@@ -134,6 +137,7 @@ static int shimClose(sqlite3_file *file) {
         pthread_mutex_unlock(&openWALFilesLock);
     }
     int rc = flush(f);
+    if (pendingOnThisThread == f) pendingOnThisThread = NULL;  // also when that flush failed
     free(f->buffer);
     f->buffer = NULL;
     int closeRC = f->real->pMethods->xClose(f->real);
