@@ -53,8 +53,8 @@ let serverDependencies: [Package.Dependency] = [
 ]
 
 let serverTargets: [Target] = [
-    // chalk-server's SQLite VFS shim (one pwrite per commit for the WAL, not two per page); links the system
-    // libsqlite3 that GRDB uses.
+    // chalk-server's SQLite VFS shim (one pwrite per commit for the WAL, not two per page);
+    // links the system libsqlite3 that GRDB uses.
     .target(name: "CSQLiteWALBuffer", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
         name: "Ingest",

@@ -43,7 +43,7 @@ typedef struct WalBufferFile {
     sqlite3_int64 commitEnd;    // end of the last commit frame while its commit may still rewrite
                                 // earlier headers (written through), or -1
     const char *name;           // valid until xClose (SQLite's guarantee)
-    _Atomic uint64_t requested, issued;  // this file's share of the counters
+    _Atomic uint64_t requested, issued;  // WAL writes SQLite asked for, pwrite()s made for them
     struct WalBufferFile *next; // in openWALFiles
 } WalBufferFile;
 
@@ -53,13 +53,11 @@ static sqlite3_vfs shimVFS;
 // the duration of an SQLite API call, and a write transaction's writes and its lock release
 // happen inside such calls).
 static _Thread_local WalBufferFile *pendingOnThisThread;
-static _Atomic uint64_t writesRequested, writesIssued;
 // Open WAL files, for per-file counters (tests run several databases in one process).
 static pthread_mutex_t openWALFilesLock = PTHREAD_MUTEX_INITIALIZER;
 static WalBufferFile *openWALFiles;
 
 static int writeThrough(WalBufferFile *f, const void *data, int amount, sqlite3_int64 offset) {
-    atomic_fetch_add_explicit(&writesIssued, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&f->issued, 1, memory_order_relaxed);
     return f->real->pMethods->xWrite(f->real, data, amount, offset);
 }
@@ -85,7 +83,6 @@ static void flushPendingOnThisThread(void) {
 }
 
 static int walWrite(WalBufferFile *f, const void *data, int amount, sqlite3_int64 offset) {
-    atomic_fetch_add_explicit(&writesRequested, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&f->requested, 1, memory_order_relaxed);
     if (f->commitEnd >= 0) {
         // After a commit frame, SQLite may rewrite checksums in earlier frame headers of the
@@ -328,11 +325,4 @@ chalk_wal_buffer_stats chalk_wal_buffer_get_file_stats(const char *walPath) {
     }
     pthread_mutex_unlock(&openWALFilesLock);
     return sum;
-}
-
-chalk_wal_buffer_stats chalk_wal_buffer_get_stats(void) {
-    return (chalk_wal_buffer_stats){
-        .wal_writes_requested = atomic_load_explicit(&writesRequested, memory_order_relaxed),
-        .wal_writes_issued = atomic_load_explicit(&writesIssued, memory_order_relaxed),
-    };
 }

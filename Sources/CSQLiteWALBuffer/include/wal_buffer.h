@@ -9,17 +9,15 @@
 /// SQLite result code (0 = SQLITE_OK).
 int chalk_wal_buffer_register(void);
 
-/// Counters since registration, for tests and diagnostics: WAL writes SQLite asked for, and
-/// pwrite() calls the shim made for them.
+/// Counters for tests and diagnostics: WAL writes SQLite asked for, and pwrite() calls the shim
+/// made for them.
 typedef struct {
     uint64_t wal_writes_requested;
     uint64_t wal_writes_issued;
 } chalk_wal_buffer_stats;
 
-chalk_wal_buffer_stats chalk_wal_buffer_get_stats(void);
-
-/// The same, for the connections that have the WAL file `walPath` (as SQLite names it: the
-/// database's full path plus "-wal") open now.
+/// The counters of the connections that have the WAL file `walPath` (as SQLite names it: the
+/// database's full path plus "-wal") open now, since each opened it.
 chalk_wal_buffer_stats chalk_wal_buffer_get_file_stats(const char *walPath);
 
 #endif

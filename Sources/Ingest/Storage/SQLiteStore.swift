@@ -2,16 +2,6 @@ import CSQLiteWALBuffer
 import Foundation
 import GRDB
 
-/// The embedded store: one SQLite file in WAL mode with `synchronous=NORMAL`, so a committed
-/// transaction survives `kill -9` of the server (not power loss). GRDB's pool gives one writer
-/// and concurrent readers; several processes (a running server and `token create`) may share the
-/// file, waiting on each other's locks for up to 10 s.
-///
-/// The WAL's upkeep (syncing it in small steps, and checkpoints, which copy it back into the
-/// database file) runs on a thread and a connection of its own (`WALMaintainer`), instead of
-/// inside whichever commit crosses SQLite's auto-checkpoint threshold: that commit, and every
-/// request waiting on it, used to pay for it. The writer keeps a far higher threshold as a
-/// backstop.
 /// Failures to set up the database file's place.
 enum SQLiteStoreError: Error, CustomStringConvertible {
     case cannotCreateDirectory(String, String)
@@ -23,6 +13,16 @@ enum SQLiteStoreError: Error, CustomStringConvertible {
     }
 }
 
+/// The embedded store: one SQLite file in WAL mode with `synchronous=NORMAL`, so a committed
+/// transaction survives `kill -9` of the server (not power loss). GRDB's pool gives one writer
+/// and concurrent readers; several processes (a running server and `token create`) may share the
+/// file, waiting on each other's locks for up to 10 s.
+///
+/// The WAL's upkeep (syncing it in small steps, and checkpoints, which copy it back into the
+/// database file) runs on a thread and a connection of its own (`WALMaintainer`), instead of
+/// inside whichever commit crosses SQLite's auto-checkpoint threshold: that commit, and every
+/// request waiting on it, used to pay for it. The writer keeps a far higher threshold as a
+/// backstop.
 public final class SQLiteStore: ReportStore {
     private let pool: DatabasePool
     private let checkpointer: DatabaseQueue
@@ -34,8 +34,8 @@ public final class SQLiteStore: ReportStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try Self.makeDirectories(directory) }
         // Before the first connection opens: every connection then writes its WAL appends with
-        // one pwrite per commit, not two per page (CSQLiteWALBuffer). Should it fail, SQLite's own VFS stays the
-        // default, which is correct, only slower.
+        // one pwrite per commit, not two per page (CSQLiteWALBuffer). Should it fail, SQLite's
+        // own VFS stays the default, which is correct, only slower.
         _ = chalk_wal_buffer_register()
         var config = Configuration()
         config.busyMode = .timeout(10)
