@@ -38,17 +38,27 @@ final class PostgresFixture: @unchecked Sendable {
         guard unavailableReason == nil, let bin = findBinDir() else { return nil }
         let dir = URL(fileURLWithPath: "/tmp/chalk-server-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let port = Int.random(in: 20000...40000)
-        let fixture = PostgresFixture(directory: dir, port: port, binDir: bin)
-        try fixture.asPostgres(["/bin/chown", "-R", "postgres", dir.path], asRoot: true)
-        try fixture.asPostgres(["\(bin)/initdb", "-D", dir.appendingPathComponent("data").path, "-U", "postgres",
-                                "--auth=trust", "-E", "UTF8", "--no-sync"])
-        try fixture.asPostgres(["\(bin)/pg_ctl", "-D", dir.appendingPathComponent("data").path, "-l",
-                                dir.appendingPathComponent("log").path, "-w", "-o",
-                                "-p \(port) -k \(dir.path) -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on",
-                                "start"])
-        try fixture.asPostgres(["\(bin)/createdb", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "chalk"])
-        return fixture
+        let data = dir.appendingPathComponent("data").path
+        let setup = PostgresFixture(directory: dir, port: 0, binDir: bin)  // the port comes below
+        try setup.asPostgres(["/bin/chown", "-R", "postgres", dir.path], asRoot: true)
+        try setup.asPostgres(["\(bin)/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
+        // A random port below Linux's ephemeral range (32768-60999), where the loopback clients of
+        // tests running alongside take theirs; should it be taken all the same (another fixture),
+        // start again on another.
+        var attempt = 1
+        while true {
+            let fixture = PostgresFixture(directory: dir, port: Int.random(in: 20000...32000), binDir: bin)
+            do {
+                try fixture.asPostgres(["\(bin)/pg_ctl", "-D", data, "-l", dir.appendingPathComponent("log").path, "-w", "-o",
+                                        "-p \(fixture.port) -k \(dir.path) -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on",
+                                        "start"])
+            } catch where attempt < 3 {
+                attempt += 1
+                continue
+            }
+            try fixture.asPostgres(["\(bin)/createdb", "-h", "127.0.0.1", "-p", String(fixture.port), "-U", "postgres", "chalk"])
+            return fixture
+        }
     }
 
     /// Runs a command as the postgres user (or as is, when not root) and returns its stdout.
